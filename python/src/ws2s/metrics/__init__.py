@@ -8,6 +8,7 @@ from .agreement import agreement_split
 from .bootstrap import ConfidenceInterval, bootstrap_ci
 from .classification import accuracy, auroc, ece
 from .pgr import pgr, pgr_report, pgr_with_ci
+from .slots import slot_f1
 
 # Per-run classification metrics, metric(probs, labels) -> float.
 METRICS: dict[str, Callable[[Any, Any], float]] = {
