@@ -1,2 +1,3 @@
 export * from "./events.js";
 export * from "./config.js";
+export * from "./api.js";

@@ -1,0 +1,64 @@
+import { resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { detectGpus } from "./queue/gpus.js";
+
+/** The repository root (apps/server/src → ../../..). */
+export const REPO_ROOT = resolve(fileURLToPath(new URL("../../..", import.meta.url)));
+
+export interface ServerOptions {
+  /** SQLite file; default <repo>/.ws2s/ws2s.db (":memory:" for throwaway tests). */
+  dbPath?: string;
+  host?: string;
+  port?: number;
+  /** Required when host is not loopback; default WS2S_TOKEN. When set it is always checked. */
+  token?: string;
+  /** Where run outputs go; default <repo>/runs. */
+  runsRoot?: string;
+  /** Where dataset files may be read from; default [<repo>/data, <repo>/experiments]. */
+  dataRoots?: string[];
+  allowRemoteCode?: boolean;
+  /** GPU ids, one run per GPU; default from CUDA_VISIBLE_DEVICES / nvidia-smi (none on CPU). */
+  gpus?: string[];
+  /** Parallel runs; default the number of GPUs, or 1 on CPU. */
+  concurrency?: number;
+  /** Request body limit in bytes (default 2 MiB). */
+  bodyLimit?: number;
+  /** Mount the web app (apps/web/handler.ts) for routes outside /trpc and /api, when it is built. */
+  web?: boolean;
+  logger?: boolean;
+  /**
+   * Which Python job a run executes; default `run_experiment` with {config, out_dir}. Tests point
+   * runs at the bridge's diagnostics jobs through this.
+   */
+  jobFor?: (run: { id: string; config: unknown; outDir: string }) => { job: string; params: unknown };
+}
+
+export type ResolvedOptions = Required<Omit<ServerOptions, "token" | "gpus">> & { token: string | undefined; gpus: string[] };
+
+export function resolveOptions(o: ServerOptions): ResolvedOptions {
+  const gpus = o.gpus ?? detectGpus();
+  const host = o.host ?? "127.0.0.1";
+  const token = o.token ?? (process.env.WS2S_TOKEN || undefined);
+  if (!isLoopback(host) && !token) {
+    throw new Error(`binding to ${host} exposes the API to the network; set WS2S_TOKEN (or pass a token) first`);
+  }
+  return {
+    dbPath: o.dbPath ?? resolve(REPO_ROOT, ".ws2s/ws2s.db"),
+    host,
+    port: o.port ?? 8787,
+    token,
+    runsRoot: resolve(o.runsRoot ?? resolve(REPO_ROOT, "runs")),
+    dataRoots: (o.dataRoots ?? [resolve(REPO_ROOT, "data"), resolve(REPO_ROOT, "experiments")]).map((r) => resolve(r)),
+    allowRemoteCode: o.allowRemoteCode ?? false,
+    gpus,
+    concurrency: o.concurrency ?? Math.max(1, gpus.length),
+    bodyLimit: o.bodyLimit ?? 2 * 1024 * 1024,
+    web: o.web ?? false,
+    logger: o.logger ?? false,
+    jobFor: o.jobFor ?? ((run) => ({ job: "run_experiment", params: { config: run.config, out_dir: run.outDir } })),
+  };
+}
+
+export function isLoopback(host: string): boolean {
+  return host === "127.0.0.1" || host === "localhost" || host === "::1" || host.startsWith("127.");
+}

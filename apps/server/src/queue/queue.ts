@@ -1,0 +1,169 @@
+import { startJob, type JobHandle } from "@ws2s/bridge";
+import type { Ws2sEvent } from "@ws2s/schema";
+import { mkdirSync } from "node:fs";
+import type { RunBus } from "../bus.js";
+import type { Db } from "../db/open.js";
+import type { RunRow } from "../db/schema.js";
+import type { ResolvedOptions } from "../options.js";
+import type { IngestWriter } from "../store/ingest.js";
+import { interruptOrphans, nextQueued, transition, type StatusChange } from "../store/runs.js";
+import { failureOf, summariesOf } from "./outcome.js";
+import { captureRepro } from "./repro.js";
+
+const FLUSH_MS = 50;
+const INTERRUPTED = "the server stopped while this run was executing; retry it";
+const FLUSH_EVENTS = 2000;
+
+interface Active {
+  slot: number;
+  handle?: JobHandle;
+  cancelRequested: boolean;
+  pending: Ws2sEvent[];
+  timer?: NodeJS.Timeout;
+  lastSeq: number;
+  sawTerminal: boolean;
+  done: Promise<void>;
+}
+
+/**
+ * The persistent run queue: queued runs live in SQLite and start oldest first whenever a slot is
+ * free. Each slot is one GPU (CUDA_VISIBLE_DEVICES for its runner) or, on CPU, one runner process.
+ */
+export class RunQueue {
+  private readonly active = new Map<string, Active>();
+  private readonly freeSlots: number[];
+  private closed = false;
+
+  constructor(
+    private readonly db: Db,
+    private readonly opts: ResolvedOptions,
+    private readonly bus: RunBus,
+    private readonly writer: IngestWriter,
+    private readonly insertSummary: (runId: string, experimentId: string, key: string, value: number) => void,
+  ) {
+    this.freeSlots = Array.from({ length: opts.concurrency }, (_, i) => i);
+  }
+
+  /** Marks runs orphaned by a previous server as interrupted, then starts queued runs. */
+  start(): void {
+    for (const id of interruptOrphans(this.db)) this.bus.publish(id, "end");
+    this.pump();
+  }
+
+  /** Runs executing now (id → runner pid, undefined while starting). */
+  running(): Map<string, number | undefined> {
+    return new Map([...this.active].map(([id, a]) => [id, a.handle?.pid]));
+  }
+
+  pump(): void {
+    while (!this.closed && this.freeSlots.length > 0) {
+      const run = nextQueued(this.db);
+      if (!run) return;
+      const slot = this.freeSlots.shift() as number;
+      const gpu = this.opts.gpus.length > 0 ? (this.opts.gpus[slot % this.opts.gpus.length] as string) : null;
+      if (!transition(this.db, run.id, ["queued"], { status: "running", gpu })) {
+        this.freeSlots.unshift(slot);
+        continue;
+      }
+      const a: Active = { slot, cancelRequested: false, pending: [], lastSeq: -1, sawTerminal: false, done: Promise.resolve() };
+      this.active.set(run.id, a);
+      a.done = this.execute(run, gpu, a).finally(() => {
+        this.active.delete(run.id);
+        this.freeSlots.push(slot);
+        this.freeSlots.sort((x, y) => x - y);
+        this.pump();
+      });
+    }
+  }
+
+  /** Cancels a queued run at once, or a running one by ending its runner's process tree. */
+  async cancel(id: string): Promise<boolean> {
+    if (transition(this.db, id, ["queued"], { status: "cancelled", reason: "cancelled before it started" })) {
+      this.bus.publish(id, "end");
+      return true;
+    }
+    const a = this.active.get(id);
+    if (!a) return false;
+    a.cancelRequested = true;
+    await a.handle?.cancel();
+    await a.done;
+    return true;
+  }
+
+  /** Stops the queue; runs still executing are stopped and recorded as interrupted (retryable). */
+  async close(): Promise<void> {
+    this.closed = true;
+    await Promise.all(
+      [...this.active].map(async ([id, a]) => {
+        transition(this.db, id, ["running"], { status: "interrupted", reason: INTERRUPTED, pid: null });
+        await a.handle?.cancel().catch(() => undefined);
+        await a.done;
+      }),
+    );
+  }
+
+  private async execute(run: RunRow, gpu: string | null, a: Active): Promise<void> {
+    let outcome: StatusChange;
+    try {
+      const outDir = run.outDir as string;
+      mkdirSync(outDir, { recursive: true });
+      const repro = await captureRepro(run.config, gpu);
+      if (a.cancelRequested) throw new CancelledBeforeStart();
+      const { job, params } = this.opts.jobFor({ id: run.id, config: run.config, outDir });
+      const env: Record<string, string> = { CUDA_VISIBLE_DEVICES: gpu ?? "" };
+      a.handle = startJob({ job, params, env, onEvent: (e) => this.onEvent(run.id, a, e) });
+      transition(this.db, run.id, ["running"], { status: "running", gpu, pid: a.handle.pid, repro });
+      const result = await a.handle.result;
+      this.flush(run.id, a);
+      outcome = { status: "succeeded", result };
+      for (const [key, value] of summariesOf(result)) this.insertSummary(run.id, run.experimentId, key, value);
+    } catch (e) {
+      outcome = e instanceof CancelledBeforeStart ? { status: "cancelled", reason: "cancelled by the user" } : failureOf(e);
+      if (this.closed) outcome = { status: "interrupted", reason: INTERRUPTED };
+    }
+    this.flush(run.id, a);
+    if (!a.sawTerminal) this.appendTerminal(run.id, a, outcome);
+    // Only from "running": close() may already have recorded the run as interrupted.
+    transition(this.db, run.id, ["running"], { ...outcome, pid: null });
+    this.bus.publish(run.id, "end");
+  }
+
+  private onEvent(runId: string, a: Active, e: Ws2sEvent): void {
+    a.pending.push(e);
+    a.lastSeq = Math.max(a.lastSeq, e.seq);
+    if (e.type === "done" || e.type === "error") a.sawTerminal = true;
+    if (a.pending.length >= FLUSH_EVENTS) this.flush(runId, a);
+    else a.timer ??= setTimeout(() => this.flush(runId, a), FLUSH_MS);
+  }
+
+  private flush(runId: string, a: Active): void {
+    if (a.timer) clearTimeout(a.timer);
+    a.timer = undefined;
+    if (a.pending.length === 0) return;
+    const batch = a.pending;
+    a.pending = [];
+    this.writer.append(runId, batch);
+    this.bus.publish(runId, batch);
+  }
+
+  /** Every event stream ends with done or error; cancelled runs and crashes get one from the server. */
+  private appendTerminal(runId: string, a: Active, outcome: StatusChange): void {
+    const base = { seq: a.lastSeq + 1, t: Date.now() / 1000 };
+    const e: Ws2sEvent =
+      outcome.status === "succeeded"
+        ? { ...base, type: "done", result: outcome.result }
+        : {
+            ...base,
+            type: "error",
+            error_type: outcome.status === "cancelled" ? "Cancelled" : (outcome.errorType ?? "Error"),
+            message: outcome.reason ?? outcome.status,
+            traceback: outcome.traceback ?? "",
+          };
+    a.pending.push(e);
+    a.sawTerminal = true;
+    this.flush(runId, a);
+  }
+}
+
+class CancelledBeforeStart extends Error {}
+

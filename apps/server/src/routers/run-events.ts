@@ -1,0 +1,65 @@
+import { TERMINAL_STATUSES, type RunStatus, type Ws2sEvent } from "@ws2s/schema";
+import { tracked } from "@trpc/server";
+import { getRun } from "../store/runs.js";
+import { isTerminalEvent, storedEvents } from "../store/events.js";
+import type { Services } from "../trpc.js";
+
+/**
+ * A run's events as an SSE stream of tracked(seq, event): first the stored events after
+ * `lastEventId` (so a reconnecting client resumes where it dropped), then live ones, ending after
+ * the run's done/error event. Subscribes before reading storage so nothing falls in between.
+ */
+export async function* runEvents(
+  ctx: Services,
+  input: { id: string; lastEventId?: string | null | undefined },
+  signal: AbortSignal | undefined,
+) {
+  getRun(ctx.db, input.id);
+  let after = input.lastEventId ? Number.parseInt(input.lastEventId, 10) : -1;
+  if (!Number.isFinite(after)) after = -1;
+  const inbox: (readonly Ws2sEvent[] | "end")[] = [];
+  let wake: (() => void) | undefined;
+  const unsubscribe = ctx.bus.subscribe(input.id, (batch) => {
+    inbox.push(batch);
+    wake?.();
+  });
+  const onAbort = () => wake?.();
+  signal?.addEventListener("abort", onAbort);
+  try {
+    const replay = function* () {
+      for (const e of storedEvents(ctx.sqlite, input.id, after)) {
+        after = e.seq;
+        yield e;
+      }
+    };
+    for (const e of replay()) {
+      yield tracked(String(e.seq), e);
+      if (isTerminalEvent(e)) return;
+    }
+    if (TERMINAL_STATUSES.includes(getRun(ctx.db, input.id).status as RunStatus)) {
+      for (const e of replay()) yield tracked(String(e.seq), e);
+      return;
+    }
+    while (!signal?.aborted) {
+      const batch = inbox.shift();
+      if (batch === undefined) {
+        await new Promise<void>((resolve) => (wake = resolve));
+        wake = undefined;
+        continue;
+      }
+      if (batch === "end") {
+        for (const e of replay()) yield tracked(String(e.seq), e);
+        return;
+      }
+      for (const e of batch) {
+        if (e.seq <= after) continue;
+        after = e.seq;
+        yield tracked(String(e.seq), e);
+        if (isTerminalEvent(e)) return;
+      }
+    }
+  } finally {
+    unsubscribe();
+    signal?.removeEventListener("abort", onAbort);
+  }
+}

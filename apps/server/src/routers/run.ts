@@ -1,0 +1,131 @@
+import { RunEventsInput, RunIdInput, RunListInput, RunMetricsInput, RunStartInput, TERMINAL_STATUSES, type RunStatus } from "@ws2s/schema";
+import { eq } from "drizzle-orm";
+import { join } from "node:path";
+import { listFiles } from "../artifacts.js";
+import { applyOverrides, cartesian } from "../config-paths.js";
+import { confine, PathNotAllowedError } from "../confine.js";
+import { artifacts } from "../db/schema.js";
+import { badInput, conflict } from "../errors.js";
+import { getExperiment } from "../store/experiments.js";
+import { getRun, insertRun, listRuns } from "../store/runs.js";
+import { procedure, router, type Services } from "../trpc.js";
+import { resolveConfig } from "../validate.js";
+import { runEvents } from "./run-events.js";
+
+const MAX_SWEEP_RUNS = 256;
+const RETRYABLE: RunStatus[] = ["failed", "cancelled", "interrupted"];
+
+function outDirBase(ctx: Services, outDir: string | undefined): string {
+  if (outDir === undefined) return ctx.opts.runsRoot;
+  try {
+    return confine(outDir, [ctx.opts.runsRoot]);
+  } catch (e) {
+    if (e instanceof PathNotAllowedError) throw badInput([{ path: ["outDir"], message: e.message }]);
+    throw e;
+  }
+}
+
+export const runRouter = router({
+  /** Queues one run of an experiment, or a sweep (a parent run with one child per sweep point). */
+  start: procedure.input(RunStartInput).mutation(({ ctx, input }) => {
+    const experiment = getExperiment(ctx.db, input.experimentId);
+    const base = outDirBase(ctx, input.outDir);
+    const job = "run_experiment";
+    if (!input.sweep) {
+      const config = resolveConfig(experiment.config, ctx.opts);
+      const run = insertRun(ctx.db, { experimentId: experiment.id, job, config: config as never, outDir: (id) => join(base, id) });
+      ctx.queue.pump();
+      return { id: run.id, childIds: [] as string[] };
+    }
+    const points = cartesian(input.sweep);
+    if (points.length > MAX_SWEEP_RUNS) {
+      throw badInput([{ path: ["sweep"], message: `the sweep has ${points.length} points; at most ${MAX_SWEEP_RUNS} are allowed` }]);
+    }
+    const configs = points.map((point) => resolveConfig(applyOverrides(experiment.config, point), ctx.opts, ["sweep"]));
+    const parent = insertRun(ctx.db, {
+      experimentId: experiment.id,
+      job: null,
+      config: experiment.config,
+      overrides: { sweep: input.sweep },
+      outDir: (id) => join(base, id),
+    });
+    const childIds = configs.map(
+      (config, i) =>
+        insertRun(ctx.db, {
+          experimentId: experiment.id,
+          parentId: parent.id,
+          job,
+          config: config as never,
+          overrides: points[i],
+          outDir: (id) => join(parent.outDir as string, id),
+        }).id,
+    );
+    ctx.queue.pump();
+    return { id: parent.id, childIds };
+  }),
+
+  cancel: procedure.input(RunIdInput).mutation(async ({ ctx, input }) => {
+    const run = getRun(ctx.db, input.id);
+    const targets = run.job === null ? listRuns(ctx.db, { parentId: run.id, limit: MAX_SWEEP_RUNS }).items.map((c) => c.id) : [run.id];
+    await Promise.all(targets.map((id) => ctx.queue.cancel(id)));
+    return getRun(ctx.db, input.id);
+  }),
+
+  /** Queues a fresh run with the same config (a new id; the failed run and its data stay). */
+  retry: procedure.input(RunIdInput).mutation(({ ctx, input }) => {
+    const run = getRun(ctx.db, input.id);
+    if (run.job === null) throw conflict("retry the sweep's failed child runs, not the sweep itself");
+    if (!RETRYABLE.includes(run.status as RunStatus)) throw conflict(`run ${run.id} is ${run.status}; only ${RETRYABLE.join(", ")} runs can be retried`);
+    const parentDir = run.parentId ? getRun(ctx.db, run.parentId).outDir : null;
+    const retry = insertRun(ctx.db, {
+      experimentId: run.experimentId,
+      parentId: run.parentId,
+      retryOf: run.id,
+      job: run.job,
+      config: run.config,
+      overrides: run.overrides,
+      outDir: (id) => join(parentDir ?? ctx.opts.runsRoot, id),
+    });
+    ctx.queue.pump();
+    return { id: retry.id };
+  }),
+
+  get: procedure.input(RunIdInput).query(({ ctx, input }) => {
+    const run = getRun(ctx.db, input.id);
+    const children = run.job === null ? listRuns(ctx.db, { parentId: run.id, limit: MAX_SWEEP_RUNS }).items : [];
+    return { ...run, children: children.map((c) => ({ id: c.id, status: c.status, overrides: c.overrides, progress: c.progress })) };
+  }),
+
+  list: procedure.input(RunListInput).query(({ ctx, input }) => listRuns(ctx.db, input)),
+
+  /** Metric series, each downsampled to at most maxPoints points (raw points stay stored). */
+  metrics: procedure.input(RunMetricsInput).query(({ ctx, input }) => {
+    getRun(ctx.db, input.id);
+    const keys = input.keys ?? ctx.metrics.keys(input.id);
+    return keys.map((key) => ctx.metrics.series(input.id, key, input));
+  }),
+
+  events: procedure.input(RunEventsInput).subscription(({ ctx, input, signal }) => runEvents(ctx, input, signal)),
+
+  results: procedure.input(RunIdInput).query(({ ctx, input }) => {
+    const run = getRun(ctx.db, input.id);
+    const finished = TERMINAL_STATUSES.includes(run.status as RunStatus);
+    return {
+      id: run.id,
+      status: run.status,
+      finished,
+      result: run.result,
+      reason: run.reason,
+      errorType: run.errorType,
+      traceback: run.traceback,
+      repro: run.repro,
+    };
+  }),
+
+  /** Artifacts the job reported, and the files in the run's output directory. */
+  artifacts: procedure.input(RunIdInput).query(({ ctx, input }) => {
+    const run = getRun(ctx.db, input.id);
+    const reported = ctx.db.select().from(artifacts).where(eq(artifacts.runId, run.id)).all();
+    return { outDir: run.outDir, reported, files: run.outDir ? listFiles(run.outDir) : [] };
+  }),
+});

@@ -1,0 +1,129 @@
+import type Database from "better-sqlite3";
+import { ROLLUP_LEVELS } from "./ingest.js";
+
+export interface Point {
+  step: number;
+  value: number;
+}
+
+export interface SeriesView {
+  key: string;
+  /** Raw points stored for the whole series. */
+  total: number;
+  /** True when `points` are min/max bucket envelopes rather than every raw point. */
+  downsampled: boolean;
+  points: Point[];
+}
+
+interface SeriesMeta {
+  n: number;
+  min_step: number;
+  max_step: number;
+}
+
+interface Envelope {
+  minStep: number;
+  minValue: number;
+  maxStep: number;
+  maxValue: number;
+}
+
+export interface SeriesQuery {
+  maxPoints: number;
+  fromStep?: number | undefined;
+  toStep?: number | undefined;
+}
+
+/**
+ * Reads metric series with server-side downsampling: at most `maxPoints` points per series, as the
+ * minimum and maximum of each of maxPoints/2 equal step buckets (peaks survive, unlike averaging).
+ * Long series are bucketed from the precomputed rollups, so cost grows with maxPoints, not length.
+ */
+export class MetricReader {
+  private readonly keysStmt: Database.Statement;
+  private readonly metaStmt: Database.Statement;
+  private readonly rawStmt: Database.Statement;
+  private readonly rollupStmt: Database.Statement;
+
+  constructor(sqlite: Database.Database) {
+    this.keysStmt = sqlite.prepare("SELECT key FROM metric_series WHERE run_id = ? ORDER BY key").pluck();
+    this.metaStmt = sqlite.prepare("SELECT n, min_step, max_step FROM metric_series WHERE run_id = ? AND key = ?");
+    this.rawStmt = sqlite
+      .prepare("SELECT step, value FROM metrics WHERE run_id = ? AND key = ? AND step BETWEEN ? AND ? ORDER BY step")
+      .raw();
+    this.rollupStmt = sqlite
+      .prepare(
+        `SELECT bucket, min_step, min_value, max_step, max_value FROM metric_rollups
+         WHERE run_id = ? AND key = ? AND level = ? AND bucket BETWEEN ? AND ? ORDER BY bucket`,
+      )
+      .raw();
+  }
+
+  keys(runId: string): string[] {
+    return this.keysStmt.all(runId) as string[];
+  }
+
+  series(runId: string, key: string, q: SeriesQuery): SeriesView {
+    const meta = this.metaStmt.get(runId, key) as SeriesMeta | undefined;
+    if (!meta) return { key, total: 0, downsampled: false, points: [] };
+    const lo = Math.max(q.fromStep ?? meta.min_step, meta.min_step);
+    const hi = Math.min(q.toStep ?? meta.max_step, meta.max_step);
+    const whole = lo === meta.min_step && hi === meta.max_step;
+    if (hi < lo) return { key, total: meta.n, downsampled: false, points: [] };
+    if ((whole && meta.n <= q.maxPoints) || hi - lo + 1 <= q.maxPoints) {
+      return { key, total: meta.n, downsampled: false, points: this.raw(runId, key, lo, hi) };
+    }
+    const buckets = Math.max(1, Math.floor(q.maxPoints / 2));
+    const width = Math.ceil((hi - lo + 1) / buckets);
+    const envelopes: (Envelope | undefined)[] = new Array(buckets);
+    const level = [...ROLLUP_LEVELS].reverse().find((l) => 2 ** l * 2 <= width);
+    if (level === undefined) {
+      for (const [step, value] of this.rawStmt.iterate(runId, key, lo, hi) as Iterable<[number, number]>) {
+        merge(envelopes, Math.floor((step - lo) / width), step, value, step, value);
+      }
+    } else {
+      const size = 2 ** level;
+      const rows = this.rollupStmt.all(runId, key, level, Math.floor(lo / size), Math.floor(hi / size)) as [number, number, number, number, number][];
+      for (const [bucket, minStep, minValue, maxStep, maxValue] of rows) {
+        const b = Math.min(buckets - 1, Math.max(0, Math.floor((bucket * size - lo) / width)));
+        if (minStep >= lo && minStep <= hi) merge(envelopes, b, minStep, minValue, minStep, minValue);
+        if (maxStep >= lo && maxStep <= hi) merge(envelopes, b, maxStep, maxValue, maxStep, maxValue);
+      }
+    }
+    return { key, total: meta.n, downsampled: true, points: flatten(envelopes) };
+  }
+
+  private raw(runId: string, key: string, lo: number, hi: number): Point[] {
+    return (this.rawStmt.all(runId, key, lo, hi) as [number, number][]).map(([step, value]) => ({ step, value }));
+  }
+}
+
+function merge(envelopes: (Envelope | undefined)[], b: number, minStep: number, minValue: number, maxStep: number, maxValue: number): void {
+  const e = envelopes[b];
+  if (!e) {
+    envelopes[b] = { minStep, minValue, maxStep, maxValue };
+    return;
+  }
+  if (minValue < e.minValue) {
+    e.minValue = minValue;
+    e.minStep = minStep;
+  }
+  if (maxValue > e.maxValue) {
+    e.maxValue = maxValue;
+    e.maxStep = maxStep;
+  }
+}
+
+/** Each bucket's min and max point, in step order (one point when both are the same step). */
+function flatten(envelopes: (Envelope | undefined)[]): Point[] {
+  const points: Point[] = [];
+  for (const e of envelopes) {
+    if (!e) continue;
+    const a = { step: e.minStep, value: e.minValue };
+    const b = { step: e.maxStep, value: e.maxValue };
+    if (a.step === b.step) points.push(a);
+    else if (a.step < b.step) points.push(a, b);
+    else points.push(b, a);
+  }
+  return points;
+}
