@@ -1,0 +1,85 @@
+"""Batched beam search returning N-best hypotheses with per-token log-probabilities."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+
+from .models import Memory, select
+
+
+@dataclass
+class Hypothesis:
+    """``ids``: target tokens without bos, ending with eos when ``finished``; ``token_logprobs`` aligned with ``ids``."""
+
+    ids: list[int]
+    token_logprobs: list[float]
+    finished: bool = True
+
+    @property
+    def logprob(self) -> float:
+        return float(sum(self.token_logprobs))
+
+    @property
+    def norm_logprob(self) -> float:
+        """Length-normalised log-probability (per token, eos included)."""
+        return self.logprob / max(1, len(self.ids))
+
+
+@torch.no_grad()
+def beam_search(model, memory: Memory, beam_size: int = 4, n_best: int | None = None, max_len: int = 48,
+                batch_size: int = 64) -> list[list[Hypothesis]]:
+    """N-best lists (best first by total log-probability) for every row of ``memory``.
+
+    Beams are ranked by the sum of token log-probabilities, so a search stops for an example once its
+    ``n_best`` finished hypotheses all beat its best live beam (log-probabilities only fall as a beam
+    grows: with ``beam_size`` ≥ the number of live prefixes the search is exact). Beams still live at
+    ``max_len`` are returned with ``finished=False``.
+    """
+    n_best = n_best or beam_size
+    rows = next(iter(memory.values())).shape[0]
+    out: list[list[Hypothesis]] = []
+    for start in range(0, rows, batch_size):
+        index = torch.arange(start, min(rows, start + batch_size))
+        out.extend(_search(model, select(memory, index), beam_size, n_best, max_len))
+    return out
+
+
+def _search(model, memory: Memory, k: int, n_best: int, max_len: int) -> list[list[Hypothesis]]:
+    tok = model.tokenizer
+    b = next(iter(memory.values())).shape[0]
+    live = [[([], [], 0.0)] for _ in range(b)]  # per example: (ids, token_logprobs, score)
+    done: list[list[Hypothesis]] = [[] for _ in range(b)]
+    for _ in range(max_len):
+        active = [i for i in range(b) if live[i] and not _settled(done[i], live[i], n_best)]
+        if not active:
+            break
+        flat = [(i, beam) for i in active for beam in live[i]]
+        prefixes = torch.tensor([[tok.bos_id] + beam[0] for _, beam in flat], device=model.device)
+        logp = torch.log_softmax(model(select(memory, torch.tensor([i for i, _ in flat])), prefixes, last_only=True)[:, -1].float(), -1)
+        top_lp, top_id = logp.topk(min(k + 1, logp.shape[-1]), dim=-1)
+        candidates: dict[int, list] = {i: [] for i in active}
+        for row, (i, (ids, lps, score)) in enumerate(flat):
+            for lp, t in zip(top_lp[row].tolist(), top_id[row].tolist()):
+                candidates[i].append((score + lp, ids + [t], lps + [lp]))
+        for i in range(b):
+            if i not in candidates:
+                continue
+            live[i] = []
+            for score, ids, lps in sorted(candidates[i], key=lambda c: -c[0]):
+                if ids[-1] == tok.eos_id:
+                    done[i].append(Hypothesis(ids, lps))
+                elif len(live[i]) < k:
+                    live[i].append((ids, lps, score))
+    for i in range(b):
+        done[i].extend(Hypothesis(ids, lps, finished=False) for ids, lps, _ in live[i])
+        done[i] = sorted(done[i], key=lambda h: -h.logprob)[:n_best]
+    return done
+
+
+def _settled(done: list[Hypothesis], live: list, n_best: int) -> bool:
+    if len(done) < n_best:
+        return False
+    worst_kept = sorted(h.logprob for h in done)[-n_best]
+    return max(score for _, _, score in live) < worst_kept if live else True

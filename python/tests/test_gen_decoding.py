@@ -1,0 +1,83 @@
+import itertools
+
+import pytest
+import torch
+
+from ws2s.generation.beam import beam_search
+from ws2s.generation.joint import combine, joint_decode
+from ws2s.generation.models.weak import TinySeq2Seq
+from ws2s.generation.scoring import text_logprobs, token_logprobs
+from ws2s.generation.tokenizers import CharTokenizer, WordTokenizer
+
+
+def tiny(tokenizer, seed):
+    torch.manual_seed(seed)
+    return TinySeq2Seq(tokenizer, dim=16, layers=1, heads=2, ff=32).eval()
+
+
+def brute_force(model, memory, row, max_len, n):
+    """Every sequence that ends at its first eos, or runs to max_len without one, scored in float64."""
+    tok = model.tokenizer
+    others = [v for v in range(tok.vocab_size) if v != tok.eos_id]
+    seqs = [list(p) + [tok.eos_id] for L in range(max_len) for p in itertools.product(others, repeat=L)]
+    seqs += [list(p) for p in itertools.product(others, repeat=max_len)]
+    cache = {}
+
+    def next_logp(prefix):
+        if prefix not in cache:
+            ids = torch.tensor([[tok.bos_id, *prefix]])
+            cache[prefix] = torch.log_softmax(model({k: v[row : row + 1] for k, v in memory.items()}, ids)[0, -1].double(), -1)
+        return cache[prefix]
+
+    scored = [(sum(next_logp(tuple(s[:t]))[s[t]].item() for t in range(len(s))), s) for s in seqs]
+    return sorted(scored, key=lambda x: -x[0])[:n]
+
+
+def test_beam_search_agrees_with_brute_force_enumeration():
+    tok = CharTokenizer.build(["ab"])  # vocab: 4 specials + a, b
+    model = tiny(tok, 0)
+    memory = model.encode(["ab", "ba b"])
+    n = 6
+    nbest = beam_search(model, memory, beam_size=130, n_best=n, max_len=3)
+    for row in range(2):
+        expected = brute_force(model, memory, row, 3, n)
+        assert [h.ids for h in nbest[row]] == [s for _, s in expected]
+        for h, (score, _) in zip(nbest[row], expected):
+            assert h.logprob == pytest.approx(score, abs=1e-5)
+            assert h.finished == (h.ids[-1] == tok.eos_id)
+
+
+def test_beam_token_logprobs_match_teacher_forced_scoring():
+    tok = WordTokenizer.build(["date : today ; time : noon"])
+    model = tiny(tok, 1)
+    memory = model.encode(["today at noon"])
+    for h in beam_search(model, memory, beam_size=3, max_len=6)[0]:
+        forced = token_logprobs(model, memory, [0], [h.ids])[0]
+        assert forced.tolist() == pytest.approx(h.token_logprobs, abs=1e-5)
+
+
+def test_combine_picks_the_candidate_a_hand_computation_picks():
+    # candidates A, B, C scored by two weak models (length-normalised log-probs)
+    s = torch.tensor([[-0.10, -1.00], [-0.50, -0.20], [-0.30, -0.45]])
+    # uniform: A -0.55, B -0.35, C -0.375 → B
+    assert int(combine(s, torch.tensor([0.5, 0.5])).argmax()) == 1
+    # λ = (0.9, 0.1): A -0.19, B -0.47, C -0.315 → A
+    assert combine(s, torch.tensor([0.9, 0.1])).tolist() == pytest.approx([-0.19, -0.47, -0.315])
+    assert int(combine(s, torch.tensor([0.9, 0.1])).argmax()) == 0
+
+
+def test_joint_decoding_keeps_the_best_combined_candidate_of_the_pooled_lists():
+    word = WordTokenizer.build(["a b c : ;"])
+    char = CharTokenizer.build(["a b c : ;"])
+    models = [tiny(word, 2), tiny(char, 3)]
+    weights = torch.tensor([0.3, 0.7], dtype=torch.float64)
+    choice = joint_decode(models, ["a b", "c"], weights, beam_size=3, max_len=5)[1]
+    assert len(choice.candidates) >= 3 and choice.text in choice.candidates
+    # recompute every candidate's combined score independently, one candidate at a time
+    hand = []
+    for text in choice.candidates:
+        per_model = [text_logprobs(m, m.encode(["c"]), [0], [text])[0].double().mean().item() for m in models]
+        hand.append(0.3 * per_model[0] + 0.7 * per_model[1])
+    assert choice.scores == pytest.approx(hand, abs=1e-5)
+    assert choice.text == choice.candidates[max(range(len(hand)), key=hand.__getitem__)]
+    assert [len(lp) for lp in choice.token_logprobs] == [len(word.encode(choice.text)) + 1, len(char.encode(choice.text)) + 1]
