@@ -7,6 +7,7 @@ import torch
 from torch.distributions import Dirichlet, kl_divergence
 
 from ws2s.losses import dirichlet_kl_to_uniform, dirichlet_uncertainty, edl, edl_self, linear_ramp
+from ws2s.losses.evidential import MAX_KL_LOG_ALPHA
 
 
 def digamma(x):
@@ -80,6 +81,25 @@ def test_dirichlet_kl_matches_hand_value_and_torch_distributions():
     reference = kl_divergence(Dirichlet(alpha), Dirichlet(torch.ones_like(alpha)))
     assert torch.allclose(ours, reference, rtol=1e-10)
     assert ours.tolist() == pytest.approx([kl_loop(row) for row in alpha.tolist()], rel=1e-9)
+
+
+def test_dirichlet_kl_gradient_matches_autograd_of_torch_distributions():
+    g = torch.Generator().manual_seed(7)
+    alpha = (torch.rand(3, 6, generator=g, dtype=torch.float64) * 50 + 0.1).requires_grad_()
+    (ours,) = torch.autograd.grad(dirichlet_kl_to_uniform(alpha).sum(), alpha)
+    ref = kl_divergence(Dirichlet(alpha), Dirichlet(torch.ones_like(alpha))).sum()
+    (expected,) = torch.autograd.grad(ref, alpha)
+    assert torch.allclose(ours, expected, rtol=1e-9, atol=1e-12)
+    assert torch.autograd.gradcheck(dirichlet_kl_to_uniform, (alpha.detach()[:1].requires_grad_(),))
+
+
+def test_kl_term_saturates_evidence_above_the_clamp_but_the_data_term_does_not():
+    target = torch.tensor([[1.0, 0.0, 0.0]], dtype=torch.float64)
+    kl_only = lambda z: edl(z, target, 1.0, kl_coef=1.0) - edl(z, target, 0.0)  # noqa: E731
+    at_cap = torch.tensor([[0.0, MAX_KL_LOG_ALPHA, 0.0]], dtype=torch.float64)
+    beyond = torch.tensor([[0.0, MAX_KL_LOG_ALPHA + 5, 0.0]], dtype=torch.float64)
+    assert kl_only(beyond).item() == pytest.approx(kl_only(at_cap).item(), rel=1e-6)
+    assert edl(beyond, target, 0.0).item() > edl(at_cap, target, 0.0).item() + 4.9
 
 
 @pytest.mark.parametrize("evidence", ["exp", "softplus", "relu"])

@@ -24,8 +24,10 @@ EVIDENCE: dict[str, Callable[[torch.Tensor], torch.Tensor]] = {
     "relu": lambda z: torch.log1p(F.relu(z)),
 }
 
-# exp(log α) in float64 overflows past ~709; the KL term clamps there (its value is astronomically large anyway).
-_MAX_LOG_ALPHA = 700.0
+# The KL term sees log α clamped here (α ≤ 7e10). Beyond, the float64 gradient of KL with respect to
+# the logits is a difference of two numbers ≈ 1 that differ by ~1/α, lost to rounding and then
+# multiplied by α: noise, not signal. The data term is never clamped.
+MAX_KL_LOG_ALPHA = 25.0
 
 
 def log_alpha(logits: torch.Tensor, evidence: str = "exp") -> torch.Tensor:
@@ -33,19 +35,39 @@ def log_alpha(logits: torch.Tensor, evidence: str = "exp") -> torch.Tensor:
     return lookup(EVIDENCE, evidence, "evidence")(logits)
 
 
+class _DirichletKLToUniform(torch.autograd.Function):
+    """KL(Dir(α) ‖ Dir(1)) per row with the analytic gradient.
+
+    ∂KL/∂α_c = (α_c − 1)·ψ'(α_c) − (S − C)·ψ'(S): one trigamma per element, instead of autograd's
+    digamma + trigamma through lgamma and digamma (about 3x less work on a vocabulary).
+    """
+
+    @staticmethod
+    def forward(ctx, alpha: torch.Tensor) -> torch.Tensor:  # type: ignore[override]
+        s = alpha.sum(-1)
+        c = alpha.shape[-1]
+        ctx.save_for_backward(alpha, s)
+        return (
+            torch.lgamma(s)
+            - math.lgamma(c)
+            - torch.lgamma(alpha).sum(-1)
+            + ((alpha - 1) * (torch.digamma(alpha) - torch.digamma(s)[:, None])).sum(-1)
+        )
+
+    @staticmethod
+    def backward(ctx, grad: torch.Tensor) -> torch.Tensor:  # type: ignore[override]
+        alpha, s = ctx.saved_tensors
+        excess = (alpha - 1).sum(-1)  # S − C, without the cancellation of subtracting C from a huge S
+        d_alpha = (alpha - 1) * torch.polygamma(1, alpha) - (excess * torch.polygamma(1, s))[:, None]
+        return grad[:, None] * d_alpha
+
+
 def dirichlet_kl_to_uniform(alpha: torch.Tensor) -> torch.Tensor:
     """KL(Dir(α) ‖ Dir(1, …, 1)) per row; alpha ``[N, C]`` → ``[N]``.
 
     = lnΓ(S) − lnΓ(C) − Σ lnΓ(α_c) + Σ (α_c − 1)(ψ(α_c) − ψ(S)), S = Σ α_c.
     """
-    s = alpha.sum(-1)
-    c = alpha.shape[-1]
-    return (
-        torch.lgamma(s)
-        - math.lgamma(c)
-        - torch.lgamma(alpha).sum(-1)
-        + ((alpha - 1) * (torch.digamma(alpha) - torch.digamma(s)[:, None])).sum(-1)
-    )
+    return _DirichletKLToUniform.apply(alpha)
 
 
 def kl_weight(progress: float, kl_coef: float, anneal_frac: float) -> float:
@@ -67,7 +89,8 @@ def edl(
     target: probabilities of the same shape, or class indices; progress in [0, 1].
     Per row: Σ_c q_c (log S − log α_c) + λ_t · KL(Dir(α̃) ‖ Dir(1)), α̃ = (α − 1)(1 − q) + 1,
     λ_t = kl_coef · min(1, progress / anneal_frac). evidence: "exp" | "softplus" | "relu".
-    The KL term is computed in float64 (vocabulary-sized α̃ reach 1e34 for logits of 80).
+    The KL term is computed in float64 from log α clamped at ``MAX_KL_LOG_ALPHA`` (25: exp evidence
+    for logits above 25 counts as e^25 there, and gets no KL gradient; the data term still pushes it).
     """
     z = rows(logits)
     q = as_soft_target(target, z.shape[-1]).reshape(z.shape).to(z.dtype)
@@ -77,7 +100,7 @@ def edl(
     if w == 0:
         return data.mean()
     # α̃ = (α − 1)(1 − q) + 1 removes the target's own evidence; float64 keeps lgamma/digamma of huge α̃ finite.
-    evid = torch.expm1(la.double().clamp(max=_MAX_LOG_ALPHA))
+    evid = torch.expm1(la.double().clamp(max=MAX_KL_LOG_ALPHA))
     alpha_tilde = evid * (1 - q.double()) + 1
     return (data + w * dirichlet_kl_to_uniform(alpha_tilde).to(z.dtype)).mean()
 
