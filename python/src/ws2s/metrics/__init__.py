@@ -28,4 +28,5 @@ __all__ = [
     "pgr",
     "pgr_report",
     "pgr_with_ci",
+    "slot_f1",
 ]
