@@ -30,6 +30,10 @@ def test_xent_matches_hand_values():
 def test_xent_accepts_class_indices_as_one_hot():
     logits = torch.tensor([[0.0, math.log(3)], [0.0, 0.0]])
     assert xent(logits, torch.tensor([1, 0])).item() == pytest.approx((math.log(4 / 3) + math.log(2)) / 2, rel=1e-6)
+    tokens = torch.randn(2, 3, 11)  # [batch, tokens, vocab] with ids [batch, tokens]
+    ids = torch.randint(0, 11, (2, 3))
+    one_hot = torch.nn.functional.one_hot(ids, 11).float()
+    assert xent(tokens, ids).item() == pytest.approx(xent(tokens, one_hot).item(), rel=1e-6)
 
 
 def test_xent_matches_float64_loop_on_tokens_by_vocab():

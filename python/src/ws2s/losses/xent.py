@@ -36,6 +36,9 @@ def xent_per_row(logits: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
     integer class indices ``[N]``. Returns ``[N]``.
     """
     z = rows(logits)
+    if not torch.is_floating_point(target):
+        # Hard labels: skip building a one-hot [tokens, vocab] tensor.
+        return F.cross_entropy(z, target.reshape(-1).long().to(z.device), reduction="none")
     q = as_soft_target(target, z.shape[-1]).reshape(z.shape).to(z.dtype)
     return -(q * F.log_softmax(z, dim=-1)).sum(dim=-1)
 
