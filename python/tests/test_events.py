@@ -160,5 +160,5 @@ def test_a_missing_job_module_is_skipped_and_a_broken_one_explains_itself(tmp_pa
     jobs._import_job_modules()
     assert list(jobs.IMPORT_ERRORS) == ["broken_jobs"]
     with pytest.raises(jobs.JobNotFoundError, match=r"(?s)broken_jobs failed to import.*not_a_real_dependency_xyz"):
-        jobs.get_job("run_experiment")
+        jobs.get_job("job_from_the_broken_module")
     assert jobs.get_job("echo") is jobs.JOBS["echo"]  # other jobs are unaffected

@@ -21,6 +21,10 @@ export class EventLog {
     return this.events.length;
   }
 
+  get last(): Ws2sEvent | undefined {
+    return this.events.at(-1);
+  }
+
   async *iterate(): AsyncGenerator<Ws2sEvent, void, undefined> {
     let i = 0;
     for (;;) {

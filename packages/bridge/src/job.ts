@@ -41,7 +41,7 @@ const EXIT_GRACE_MS = 2000;
 /** After the runner exits, wait this long at most for its last IPC messages and output. */
 const DRAIN_MS = 500;
 
-type Outcome = { ok: true; value: unknown } | { ok: false; error: Error; errorType?: string };
+type Outcome = { ok: true; value: unknown } | { ok: false; error: Error; /** error_type of the error event */ errorType: string };
 
 /** Runs `ws2s.jobs.JOBS[opts.job](opts.params, emit)` in a new runner process. */
 export function startJob(opts: JobOptions): JobHandle {
@@ -128,7 +128,7 @@ class RunningJob implements JobHandle {
         return this.stop(`job '${this.opts.job}' sent event seq ${event.seq} where ${this.log.length} was expected`);
       }
       if (event.type === "done") this.outcome = { ok: true, value: event.result };
-      if (event.type === "error") this.outcome = { ok: false, error: new PythonError(event) };
+      if (event.type === "error") this.outcome = { ok: false, error: new PythonError(event), errorType: event.error_type };
       this.deliver(event);
       if (this.outcome) {
         // The runner now closes the bridge and exits; make sure it does.
@@ -149,8 +149,11 @@ class RunningJob implements JobHandle {
     try {
       this.opts.onEvent?.(event);
     } catch (err) {
-      if (!this.outcome) this.outcome = { ok: false, error: err instanceof Error ? err : new Error(String(err)) };
-      void killGroup(this.pid, 0);
+      // The caller's handler failed: that fails the job (even a finished one), with the handler's error.
+      if (this.outcome?.ok !== false) {
+        this.outcome = { ok: false, error: err instanceof Error ? err : new Error(String(err)), errorType: "EventHandlerError" };
+      }
+      if (!this.settled) void killGroup(this.pid, 0);
     }
   }
 
@@ -173,7 +176,8 @@ class RunningJob implements JobHandle {
     this.outcome ??= { ok: false, error: this.crashError(), errorType: "RunnerCrashed" };
     this.settled = true;
     const { outcome } = this;
-    if (!outcome.ok && outcome.errorType) {
+    const last = this.log.last;
+    if (!outcome.ok && last?.type !== "done" && last?.type !== "error") {
       const error = outcome.error as Error & { stderrTail?: string };
       this.deliver({
         type: "error",

@@ -58,3 +58,19 @@ describe("failures", () => {
     expect(err.message).toMatch(/could not start Python at \/nonexistent\/python/);
   });
 });
+
+describe("an onEvent handler that throws", () => {
+  it("fails the job with the handler's error and stops it", async () => {
+    const handle = startJob({
+      job: "hang",
+      params: {},
+      onEvent: (e) => {
+        if (e.type === "log") throw new Error("handler bug");
+      },
+    });
+    const err = await rejection(handle.result);
+    expect(err.message).toBe("handler bug");
+    const events = await collect(handle);
+    expect(events.at(-1)).toMatchObject({ type: "error", error_type: "EventHandlerError", message: "handler bug" });
+  });
+});

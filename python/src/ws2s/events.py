@@ -43,11 +43,14 @@ def _to_json(value: Any) -> Any:
     raise TypeError(f"a value of type {type(value).__name__} is not JSON-serialisable")
 
 
+_ENCODER = json.JSONEncoder(allow_nan=False, default=_to_json, separators=(",", ":"))
+
+
 def encode_event(event: dict, seq: int, t: float) -> str:
     """The event as one line of JSON with ``seq`` and ``t`` added; raises with what to fix."""
     stamped = {**event, "seq": seq, "t": t}
     try:
-        return json.dumps(stamped, allow_nan=False, default=_to_json, separators=(",", ":"))
+        return _ENCODER.encode(stamped)
     except ValueError as exc:
         if "Out of range float" not in str(exc):
             raise
