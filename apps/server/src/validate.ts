@@ -13,7 +13,7 @@ export function resolveConfig(raw: unknown, opts: ResolvedOptions, at: (string |
   if (!parsed.success) throw badInput(withPrefix(issuesOf(parsed.error) ?? [], at));
   const config = parsed.data;
   const issues: Issue[] = [];
-  if (config.strong.trust_remote_code && !opts.allowRemoteCode) {
+  if ((config.strong as { trust_remote_code?: boolean }).trust_remote_code && !opts.allowRemoteCode) {
     issues.push({
       path: [...at, "strong", "trust_remote_code"],
       message: "trust_remote_code runs code from the model repository; start the server with --allow-remote-code to permit it",

@@ -5,7 +5,8 @@ import type { StatusChange } from "../store/runs.js";
 export function failureOf(e: unknown): StatusChange {
   if (e instanceof JobCancelledError) return { status: "cancelled", reason: "cancelled by the user" };
   if (e instanceof PythonError) {
-    return { status: "failed", errorType: e.pythonType, reason: `${e.pythonType}: ${e.message}`, traceback: e.traceback };
+    const reason = e.message.startsWith(e.pythonType) ? e.message : `${e.pythonType}: ${e.message}`;
+    return { status: "failed", errorType: e.pythonType, reason, traceback: e.traceback };
   }
   if (e instanceof RunnerCrashedError) {
     const how = e.signal ? `signal ${e.signal}` : `exit code ${e.exitCode}`;

@@ -1,16 +1,11 @@
 import type Database from "better-sqlite3";
 import type { Ws2sEvent } from "@ws2s/schema";
+import { widen, type Envelope } from "./envelope.js";
 
 /** Bucket widths (log2 of steps) of the metric rollups; see metric_rollups in the migration. */
 export const ROLLUP_LEVELS = [4, 7, 10, 13, 16] as const;
 
-interface Envelope {
-  n: number;
-  minStep: number;
-  minValue: number;
-  maxStep: number;
-  maxValue: number;
-}
+type Rollup = Envelope & { n: number; key: string; level: number; bucket: number };
 
 interface SeriesDelta {
   n: number;
@@ -62,7 +57,7 @@ export class IngestWriter {
 
   private write(runId: string, events: readonly Ws2sEvent[]): void {
     const series = new Map<string, SeriesDelta>();
-    const rollups = new Map<string, Envelope & { key: string; level: number; bucket: number }>();
+    const rollups = new Map<string, Rollup>();
     let progress: Ws2sEvent | undefined;
     for (const e of events) {
       this.insertEvent.run(runId, e.seq, e.type, JSON.stringify(e));
@@ -99,7 +94,7 @@ function addToSeries(series: Map<string, SeriesDelta>, key: string, step: number
 }
 
 function addToRollup(
-  rollups: Map<string, Envelope & { key: string; level: number; bucket: number }>,
+  rollups: Map<string, Rollup>,
   key: string,
   level: number,
   step: number,
@@ -113,12 +108,5 @@ function addToRollup(
     return;
   }
   r.n += 1;
-  if (value < r.minValue) {
-    r.minValue = value;
-    r.minStep = step;
-  }
-  if (value > r.maxValue) {
-    r.maxValue = value;
-    r.maxStep = step;
-  }
+  widen(r, step, value, step, value);
 }

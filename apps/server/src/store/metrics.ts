@@ -1,4 +1,5 @@
 import type Database from "better-sqlite3";
+import { widen, type Envelope } from "./envelope.js";
 import { ROLLUP_LEVELS } from "./ingest.js";
 
 export interface Point {
@@ -21,12 +22,6 @@ interface SeriesMeta {
   max_step: number;
 }
 
-interface Envelope {
-  minStep: number;
-  minValue: number;
-  maxStep: number;
-  maxValue: number;
-}
 
 export interface SeriesQuery {
   maxPoints: number;
@@ -100,18 +95,8 @@ export class MetricReader {
 
 function merge(envelopes: (Envelope | undefined)[], b: number, minStep: number, minValue: number, maxStep: number, maxValue: number): void {
   const e = envelopes[b];
-  if (!e) {
-    envelopes[b] = { minStep, minValue, maxStep, maxValue };
-    return;
-  }
-  if (minValue < e.minValue) {
-    e.minValue = minValue;
-    e.minStep = minStep;
-  }
-  if (maxValue > e.maxValue) {
-    e.maxValue = maxValue;
-    e.maxStep = maxStep;
-  }
+  if (e) widen(e, minStep, minValue, maxStep, maxValue);
+  else envelopes[b] = { minStep, minValue, maxStep, maxValue };
 }
 
 /** Each bucket's min and max point, in step order (one point when both are the same step). */

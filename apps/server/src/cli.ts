@@ -1,0 +1,137 @@
+import { JobCancelledError, PythonError, RunnerCrashedError, startJob } from "@ws2s/bridge";
+import { ExperimentConfig, type Ws2sEvent } from "@ws2s/schema";
+import { desc, eq } from "drizzle-orm";
+import { readFileSync } from "node:fs";
+import { resolve } from "node:path";
+import { parseArgs } from "node:util";
+import { createServer } from "./app.js";
+import { pgrByMethod } from "./compare.js";
+import { openDb } from "./db/open.js";
+import { experiments, runs } from "./db/schema.js";
+import { REPO_ROOT } from "./options.js";
+
+const USAGE = `usage:
+  ws2s run CONFIG.json [--out DIR]        run one experiment headless (no server), printing progress
+  ws2s serve [--port 8787] [--host 127.0.0.1] [--db PATH] [--runs DIR] [--allow-remote-code]
+                                          start the API (and the web app when built)
+  ws2s ls [--db PATH] [--limit 50]        list runs stored in the database`;
+
+const DEFAULT_DB = resolve(REPO_ROOT, ".ws2s/ws2s.db");
+
+function fail(message: string, code = 2): never {
+  process.stderr.write(`${message}\n`);
+  process.exit(code);
+}
+
+function formatEvent(e: Ws2sEvent): string | null {
+  switch (e.type) {
+    case "progress":
+      return `[${e.stage}] ${e.current}/${e.total}${e.message ? ` ${e.message}` : ""}`;
+    case "log":
+      return e.level === "debug" ? null : `${e.level}: ${e.message}`;
+    case "artifact":
+      return `artifact ${e.name}: ${e.path}`;
+    case "metric":
+      return null;
+    case "done":
+    case "error":
+      return null;
+  }
+}
+
+async function runCommand(args: string[]): Promise<void> {
+  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { out: { type: "string" } } });
+  const file = positionals[0] ?? fail(USAGE);
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(file, "utf8"));
+  } catch (e) {
+    fail(`cannot read ${file}: ${(e as Error).message}`);
+  }
+  const parsed = ExperimentConfig.safeParse(raw);
+  if (!parsed.success) {
+    fail(`${file} is not a valid experiment config:\n${parsed.error.issues.map((i) => `  ${i.path.join(".") || "(root)"}: ${i.message}`).join("\n")}`);
+  }
+  const config = parsed.data;
+  const stamp = new Date().toISOString().replace(/[:.]/g, "-");
+  const outDir = resolve(values.out ?? resolve(REPO_ROOT, "runs", `${config.name.replace(/[^\w.-]+/g, "_")}-${stamp}`));
+  process.stdout.write(`running ${config.name} → ${outDir}\n`);
+  const lastMetric = new Map<string, number>();
+  const handle = startJob({
+    job: "run_experiment",
+    params: { config, out_dir: outDir },
+    onEvent: (e) => {
+      if (e.type === "metric") lastMetric.set(e.key, e.value);
+      const line = formatEvent(e);
+      if (line) process.stdout.write(`${line}\n`);
+    },
+  });
+  process.once("SIGINT", () => void handle.cancel());
+  try {
+    const result = await handle.result;
+    const pgr = pgrByMethod(result);
+    process.stdout.write(`\nsucceeded; results in ${outDir}/results.json\n`);
+    for (const [method, c] of pgr) {
+      const ci = c.ciLow !== null && c.ciHigh !== null ? ` [${c.ciLow.toFixed(3)}, ${c.ciHigh.toFixed(3)}]` : "";
+      process.stdout.write(`  PGR ${method.padEnd(24)} ${c.pgr.toFixed(3)}${ci}\n`);
+    }
+  } catch (e) {
+    if (e instanceof JobCancelledError) fail("cancelled", 130);
+    if (e instanceof PythonError) fail(`failed: ${e.pythonType}: ${e.message}\n${e.traceback}`, 1);
+    if (e instanceof RunnerCrashedError) fail(`runner crashed (exit ${e.exitCode ?? e.signal}):\n${e.stderrTail}`, 1);
+    throw e;
+  }
+}
+
+async function serveCommand(args: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      port: { type: "string", default: "8787" },
+      host: { type: "string", default: "127.0.0.1" },
+      db: { type: "string", default: DEFAULT_DB },
+      runs: { type: "string" },
+      "allow-remote-code": { type: "boolean", default: false },
+      "no-web": { type: "boolean", default: false },
+    },
+  });
+  const server = await createServer({
+    port: Number(values.port),
+    host: values.host,
+    dbPath: resolve(values.db),
+    ...(values.runs ? { runsRoot: resolve(values.runs) } : {}),
+    allowRemoteCode: values["allow-remote-code"],
+    web: !values["no-web"],
+  });
+  const url = await server.listen();
+  process.stdout.write(`ws2s serving ${url} (API at ${url}/trpc${server.web ? ", web app at /" : "; web app not built"}); db ${server.options.dbPath}\n`);
+  const stop = () => void server.close().then(() => process.exit(0));
+  process.once("SIGINT", stop);
+  process.once("SIGTERM", stop);
+}
+
+function lsCommand(args: string[]): void {
+  const { values } = parseArgs({ args, options: { db: { type: "string", default: DEFAULT_DB }, limit: { type: "string", default: "50" } } });
+  const db = openDb(resolve(values.db));
+  const rows = db
+    .select({ id: runs.id, status: runs.status, parent: runs.parentId, name: experiments.name, created: runs.createdAt, reason: runs.reason })
+    .from(runs)
+    .innerJoin(experiments, eq(runs.experimentId, experiments.id))
+    .orderBy(desc(runs.seq))
+    .limit(Number(values.limit))
+    .all();
+  if (rows.length === 0) process.stdout.write("no runs\n");
+  for (const r of rows) {
+    const when = new Date(r.created).toISOString().slice(0, 19).replace("T", " ");
+    const note = r.reason ? `  ${r.reason.split("\n")[0]?.slice(0, 80)}` : "";
+    process.stdout.write(`${r.id}  ${r.status.padEnd(11)} ${when}  ${r.parent ? "  " : ""}${r.name}${note}\n`);
+  }
+  db.$client.close();
+}
+
+const COMMANDS: Record<string, (args: string[]) => void | Promise<void>> = { run: runCommand, serve: serveCommand, ls: lsCommand };
+
+const [command, ...rest] = process.argv.slice(2);
+const fn = command ? COMMANDS[command] : undefined;
+if (!fn) fail(USAGE, command === "--help" || command === "-h" ? 0 : 2);
+await fn(rest);
