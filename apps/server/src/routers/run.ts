@@ -1,11 +1,12 @@
 import { RunEventsInput, RunIdInput, RunListInput, RunMetricsInput, RunStartInput, TERMINAL_STATUSES, type RunStatus } from "@ws2s/schema";
 import { eq } from "drizzle-orm";
+import { readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { listFiles } from "../artifacts.js";
 import { applyOverrides, cartesian } from "../config-paths.js";
 import { confine, PathNotAllowedError } from "../confine.js";
 import { artifacts } from "../db/schema.js";
-import { badInput, conflict } from "../errors.js";
+import { badInput, conflict, notFound } from "../errors.js";
 import { getExperiment } from "../store/experiments.js";
 import { getRun, insertRun, listRuns } from "../store/runs.js";
 import { procedure, router, type Services } from "../trpc.js";
@@ -127,5 +128,21 @@ export const runRouter = router({
     const run = getRun(ctx.db, input.id);
     const reported = ctx.db.select().from(artifacts).where(eq(artifacts.runId, run.id)).all();
     return { outDir: run.outDir, reported, files: run.outDir ? listFiles(run.outDir) : [] };
+  }),
+
+  /** A text file from the run's output directory (examples.jsonl for the web's examples view), ≤ 32 MiB. */
+  file: procedure.input(RunIdInput.extend({ path: RunIdInput.shape.id })).query(({ ctx, input }) => {
+    const run = getRun(ctx.db, input.id);
+    let file: string;
+    try {
+      file = confine(input.path, run.outDir ? [run.outDir] : []);
+    } catch (e) {
+      if (e instanceof PathNotAllowedError) throw badInput([{ path: ["path"], message: e.message }]);
+      throw e;
+    }
+    const bytes = statSync(file, { throwIfNoEntry: false })?.size;
+    if (bytes === undefined) throw notFound("file", input.path);
+    if (bytes > 32 * 1024 * 1024) throw badInput([{ path: ["path"], message: `${input.path} is ${bytes} bytes; at most 32 MiB is served` }]);
+    return { path: input.path, bytes, text: readFileSync(file, "utf8") };
   }),
 });
