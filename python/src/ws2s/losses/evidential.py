@@ -41,7 +41,7 @@ _HALF_LOG_2PI = 0.5 * math.log(2 * math.pi)
 
 
 def _large_entries(x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-    """Flat indices of the entries ≥ the series threshold, and their values."""
+    """Flat indices of the entries above the series threshold, and their values."""
     flat = x.reshape(-1)
     idx = (flat > _SERIES_FROM).nonzero().squeeze(1)
     return idx, flat[idx]
@@ -82,17 +82,21 @@ class _DirichletKLToUniform(torch.autograd.Function):
     and the gradient ∂KL/∂α_c = f(α_c) − f(S) + (C − 1)ψ'(S), f = −k', has no cancellation either.
     """
 
+    # Per-row quantities (S, ψ(S), the sum over classes) are in float64: they cost [N], not [N, C],
+    # and (C − 1)(ψ(S) − 1) − lnΓ(C) cancels terms of size C ln C.
+
     @staticmethod
     def forward(ctx, alpha: torch.Tensor) -> torch.Tensor:  # type: ignore[override]
-        s = alpha.sum(-1)
+        s = alpha.sum(-1, dtype=torch.float64)
         c = alpha.shape[-1]
         ctx.save_for_backward(alpha, s)
-        return _k(s) - _k(alpha).sum(-1) + (c - 1) * (torch.digamma(s) - 1) - math.lgamma(c)
+        kl = _k(s) - _k(alpha).sum(-1, dtype=torch.float64) + (c - 1) * (torch.digamma(s) - 1) - math.lgamma(c)
+        return kl.to(alpha.dtype)
 
     @staticmethod
     def backward(ctx, grad: torch.Tensor) -> torch.Tensor:  # type: ignore[override]
         alpha, s = ctx.saved_tensors
-        per_row = (alpha.shape[-1] - 1) * torch.polygamma(1, s) - _f(s)
+        per_row = ((alpha.shape[-1] - 1) * torch.polygamma(1, s) - _f(s)).to(alpha.dtype)
         return (_f(alpha) + per_row[:, None]).mul_(grad[:, None])
 
 
