@@ -3,4 +3,3 @@
 export { startJob, type JobHandle, type JobOptions } from "./job.js";
 export { InvalidEventError, JobCancelledError, PythonError, RunnerCrashedError } from "./errors.js";
 export { pythonBin } from "./python-bin.js";
-export { groupMembers } from "./process-group.js";

@@ -44,6 +44,13 @@ describe("cancel", () => {
     expect(events.at(-1)).toMatchObject({ type: "error", error_type: "Cancelled", seq: events.length - 1 });
   });
 
+  it("works right after the start, before Python is up", async () => {
+    const handle = startJob({ job: "hang", params: {} });
+    await handle.cancel();
+    expect(await rejection(handle.result)).toBeInstanceOf(JobCancelledError);
+    expect([...liveProcesses()].filter(([, pgid]) => pgid === handle.pid)).toEqual([]);
+  });
+
   it("is a no-op on a finished job", async () => {
     const handle = startJob({ job: "echo", params: { result: 1 } });
     expect(await handle.result).toBe(1);
