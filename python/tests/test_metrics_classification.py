@@ -5,6 +5,7 @@ import pytest
 import torch
 
 from ws2s.metrics import METRICS, accuracy, agreement_split, auroc, ece
+from ws2s.metrics.classification import average_ranks
 
 
 def pairwise_auroc(scores, positive):
@@ -25,6 +26,11 @@ def test_accuracy_from_probabilities_indices_and_p1():
 def test_accuracy_rejects_mismatched_lengths():
     with pytest.raises(ValueError, match="same examples"):
         accuracy([0, 1], [0, 1, 1])
+
+
+def test_average_ranks_share_ties():
+    # sorted: 1 (rank 1), 2, 2 (ranks 2, 3 -> 2.5), 5 (rank 4)
+    assert average_ranks(np.array([2.0, 5.0, 1.0, 2.0])).tolist() == [2.5, 4.0, 1.0, 2.5]
 
 
 def test_auroc_with_ties_matches_hand_value():

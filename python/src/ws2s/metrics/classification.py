@@ -23,14 +23,11 @@ def average_ranks(x: np.ndarray) -> np.ndarray:
     """1-based ranks of ``x`` ``[N]``, tied values sharing the mean of their ranks."""
     order = np.argsort(x, kind="mergesort")
     sorted_x = x[order]
+    new_group = np.r_[True, sorted_x[1:] != sorted_x[:-1]]
+    starts = np.flatnonzero(new_group)
+    ends = np.r_[starts[1:], len(x)] - 1
     ranks = np.empty(len(x), dtype=np.float64)
-    start = 0
-    while start < len(x):
-        end = start
-        while end + 1 < len(x) and sorted_x[end + 1] == sorted_x[start]:
-            end += 1
-        ranks[order[start : end + 1]] = (start + end) / 2 + 1
-        start = end + 1
+    ranks[order] = ((starts + ends) / 2 + 1)[np.cumsum(new_group) - 1]
     return ranks
 
 
