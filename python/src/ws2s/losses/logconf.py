@@ -36,7 +36,7 @@ def prior_matched_labels(probs: torch.Tensor, prior: torch.Tensor) -> torch.Tens
     each (example, class) pair gets the score log p_ic − log max_{c'≠c} p_ic' (how far class c is from
     winning); pairs are taken greedily from the highest score, an example joins a class while that
     class has room. For C = 2 the score is ±logit, and the greedy pass gives exactly the quantile
-    threshold above.
+    threshold above. Meant for classification-sized C (a Python pass over the N·C pairs).
     """
     n, c = probs.shape
     capacity = class_counts(prior.float().clamp_min(0) / prior.float().sum().clamp_min(1e-12), n)
@@ -44,12 +44,15 @@ def prior_matched_labels(probs: torch.Tensor, prior: torch.Tensor) -> torch.Tens
     top2 = logp.topk(min(2, c), dim=-1).values
     best_other = torch.where(logp == top2[:, :1], top2[:, -1:], top2[:, :1])
     score = (logp - best_other).flatten()
-    labels = [-1] * n
+    labels, unassigned = [-1] * n, n
     for flat in torch.argsort(score, descending=True, stable=True).tolist():
         i, k = divmod(flat, c)
         if labels[i] < 0 and capacity[k] > 0:
             labels[i] = k
             capacity[k] -= 1
+            unassigned -= 1
+            if unassigned == 0:
+                break
     return torch.tensor(labels, dtype=torch.long, device=probs.device)
 
 
