@@ -1,17 +1,86 @@
-"""Command line: ``python -m ws2s run CONFIG.json --out DIR``."""
+"""Command line: ``python -m ws2s run CONFIG.json --out DIR`` (also ``python -m ws2s check CONFIG.json``).
+
+``run`` validates the config (every check before any training), runs it, writes ``DIR/results.json``,
+``DIR/examples.jsonl`` and ``DIR/events.jsonl``, and prints logs and progress to stderr.
+"""
+
+from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
+
+from ws2s.config import ConfigError, load_config
+from ws2s.events import Emitter, JsonlEmitter, error_event
+
+
+class ConsoleJsonlEmitter(Emitter):
+    """Every event to ``events.jsonl``; logs and progress also to stderr, readable."""
+
+    def __init__(self, path: Path, stream=sys.stderr):
+        super().__init__()
+        self.file = JsonlEmitter(path)
+        self.stream = stream
+
+    def _write(self, line: str, event: dict) -> None:
+        self.file._write(line, event)
+        if event["type"] == "log":
+            print(f"[{event['level']}] {event['message']}", file=self.stream)
+        elif event["type"] == "progress" and event.get("message"):
+            print(f"  {event['stage']:<12} {event['current']}/{event['total']}  {event['message']}", file=self.stream)
+
+    def flush(self) -> None:
+        self.file.flush()
+
+    def close(self) -> None:
+        self.file.close()
+
+
+def cmd_run(args) -> int:
+    try:
+        config = load_config(Path(args.config))
+    except ConfigError as e:
+        print(f"ws2s: invalid config {args.config}: {e}", file=sys.stderr)
+        return 2
+    from ws2s.pipelines import run_pipeline
+
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    emit = ConsoleJsonlEmitter(out / "events.jsonl")
+    try:
+        results = run_pipeline(config, out, emit)
+        emit.terminal({"type": "done", "result": {"results": str(out / "results.json")}})
+    except BaseException as exc:
+        emit.terminal(error_event(exc))
+        raise
+    finally:
+        emit.close()
+    print(f"wrote {out / 'results.json'} in {results['timings']['total_s']:.1f}s", file=sys.stderr)
+    return 0
+
+
+def cmd_check(args) -> int:
+    try:
+        load_config(Path(args.config))
+    except ConfigError as e:
+        print(f"ws2s: invalid config {args.config}: {e}", file=sys.stderr)
+        return 2
+    print(f"{args.config}: ok")
+    return 0
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(prog="ws2s", description=__doc__)
+    parser = argparse.ArgumentParser(prog="ws2s", description="WeakS-to-Strong experiments")
     sub = parser.add_subparsers(dest="cmd", required=True)
-    run = sub.add_parser("run", help="run an experiment config headless")
+    run = sub.add_parser("run", help="validate and run an experiment config headless")
     run.add_argument("config")
-    run.add_argument("--out", required=True)
+    run.add_argument("--out", required=True, help="output directory (results.json, examples.jsonl, events.jsonl)")
+    run.set_defaults(fn=cmd_run)
+    check = sub.add_parser("check", help="validate an experiment config without running it")
+    check.add_argument("config")
+    check.set_defaults(fn=cmd_check)
     args = parser.parse_args(argv)
-    raise SystemExit(f"ws2s: command {args.cmd!r} is not available yet")
+    return args.fn(args)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,104 @@
+"""Checks a JSON Schema cannot express, run on a schema-valid config before any training.
+
+Every error names the field to fix, e.g. ``methods[2].loss: unknown loss "foo"; choose from …``.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+import torch
+
+from ws2s.config import ConfigError, choices
+from ws2s.losses import LOSSES, loss_fn
+from ws2s.models import WEAK_ARCHS, weak_param_names
+from ws2s.tasks import BUILTIN_TASKS, load_task
+from ws2s.tasks.splits import split_sizes
+
+
+def _unique(items: list[dict], field: str) -> None:
+    seen = set()
+    for i, it in enumerate(items):
+        if it["name"] in seen:
+            raise ConfigError(f"{field}[{i}].name", f'duplicate name "{it["name"]}" in {field}')
+        seen.add(it["name"])
+
+
+def check_weak(config: dict) -> None:
+    _unique(config["weak"], "weak")
+    for i, w in enumerate(config["weak"]):
+        if w["arch"] not in WEAK_ARCHS:
+            raise ConfigError(f"weak[{i}].arch", f'unknown architecture "{w["arch"]}"; choose from {choices(WEAK_ARCHS)}')
+        if w["arch"] == "hf" and not w.get("model"):
+            raise ConfigError(f"weak[{i}].model", 'arch "hf" needs a model: a hub id or a local path')
+        extra = set(w["params"]) - weak_param_names(w["arch"])
+        if extra:
+            raise ConfigError(f"weak[{i}].params", f"unknown parameter(s) {sorted(extra)} for arch {w['arch']!r}; it takes {sorted(weak_param_names(w['arch']))}")
+
+
+def check_methods(config: dict) -> None:
+    _unique(config["methods"], "methods")
+    members = [w["name"] for w in config["weak"]]
+    for i, m in enumerate(config["methods"]):
+        f = f"methods[{i}]"
+        if m["loss"] not in LOSSES:
+            raise ConfigError(f"{f}.loss", f'unknown loss "{m["loss"]}"; choose from {choices(LOSSES)}')
+        from ws2s.classification.students import is_multi
+
+        multi = is_multi(m["loss"])
+        if multi and m["weak"] not in ("all", "ensemble"):
+            raise ConfigError(f"{f}.weak", f'loss "{m["loss"]}" learns from every weak member; set weak to "all"')
+        if not multi and m["weak"] == "all":
+            raise ConfigError(f"{f}.weak", f'loss "{m["loss"]}" learns one set of labels; use "ensemble", a member ({", ".join(members)}) or a multi-weak loss')
+        if m["weak"] not in ("all", "ensemble", *members):
+            raise ConfigError(f"{f}.weak", f'unknown weak source "{m["weak"]}"; choose "ensemble", "all" or a member: {", ".join(members)}')
+        if isinstance(m["weights"], list) and len(m["weights"]) != len(members):
+            raise ConfigError(f"{f}.weights", f"{len(m['weights'])} weights for {len(members)} weak members")
+        hyper = dict(m["params"])
+        if multi:
+            hyper["weights"] = [1.0] * len(members)
+        try:
+            loss_fn(m["loss"], **hyper)
+        except ValueError as e:
+            raise ConfigError(f"{f}.params", str(e)) from None
+
+
+def check_task(config: dict, check_data: bool) -> None:
+    task = config["task"]
+    if task["source"] == "builtin" and task["name"] not in BUILTIN_TASKS:
+        raise ConfigError("task.name", f'unknown built-in task "{task["name"]}"; choose from {choices(BUILTIN_TASKS)}')
+    if task["source"] in ("jsonl", "csv", "sciq"):
+        p = Path(task["path"]).expanduser()
+        if not p.is_file():
+            raise ConfigError("task.path", f"{task['path']} does not exist or is not a file")
+        if p.stat().st_size == 0:
+            raise ConfigError("task.path", f"{task['path']} is empty")
+    total = sum(config["splits"].values())
+    if total > 1 + 1e-9:
+        raise ConfigError("splits", f"fractions sum to {total:.3g} > 1; the splits would overlap")
+    if not check_data:
+        return
+    try:
+        ds = load_task(task, int(task.get("seed", config["seeds"][0])))
+        split_sizes(len(ds), config["splits"])
+    except (ValueError, FileNotFoundError, ImportError) as e:
+        msg = str(e)
+        field, _, rest = msg.partition(": ")
+        if field.startswith(("task", "splits")) and " " not in field:
+            raise ConfigError(field, rest) from None
+        raise ConfigError("task", msg) from None
+
+
+def check_runtime(config: dict) -> None:
+    if config["device"] == "cuda" and not torch.cuda.is_available():
+        raise ConfigError("device", "'cuda' was asked for but torch sees no CUDA device; use 'auto' or 'cpu'")
+    if config["strong"]["mode"] == "lora" and importlib.util.find_spec("peft") is None:
+        raise ConfigError("strong.mode", "'lora' needs the `peft` package (pip install 'ws2s[lora]'); or use 'linear_probe' / 'full'")
+
+
+def check_classification(config: dict, check_data: bool = True) -> None:
+    check_weak(config)
+    check_methods(config)
+    check_runtime(config)
+    check_task(config, check_data)

