@@ -1,6 +1,7 @@
+import { setTimeout as sleep } from "node:timers/promises";
 import { describe, expect, it } from "vitest";
 import { PythonError, RunnerCrashedError, startJob } from "../src/index.js";
-import { collect, rejection } from "./helpers.js";
+import { collect, liveProcesses, rejection, reportedPids } from "./helpers.js";
 
 describe("failures", () => {
   it("turns a Python exception into a PythonError with its type, message and traceback", async () => {
@@ -28,6 +29,7 @@ describe("failures", () => {
   it.each([
     ["segfault", null, "SIGSEGV", /Fatal Python error: Segmentation fault/],
     ["exit", 3, null, /crash job: about to crash/],
+    ["sigkill", null, "SIGKILL", /crash job: about to crash/], // what the OOM killer does
   ] as const)("detects a Python %s within 1 s and reports its stderr", async (how, exitCode, signal, tail) => {
     let crashingAt = 0;
     const handle = startJob({
@@ -56,6 +58,22 @@ describe("failures", () => {
     const err = await rejection(startJob({ job: "echo", params: {}, env: { PYTHON_BIN: "/nonexistent/python" } }).result);
     expect(err).toBeInstanceOf(RunnerCrashedError);
     expect(err.message).toMatch(/could not start Python at \/nonexistent\/python/);
+  });
+});
+
+describe("a runner that dies", () => {
+  it("is reported within 1 s, and its Python and Python's children are killed", async () => {
+    let pids: number[] = [];
+    const handle = startJob({ job: "hang", params: { children: 1 }, onEvent: (e) => (pids = reportedPids(e)) });
+    while (!pids.length) await sleep(20);
+    const t0 = performance.now();
+    process.kill(handle.pid, "SIGKILL");
+    const err = await rejection(handle.result);
+    expect(performance.now() - t0).toBeLessThan(1000);
+    expect(err).toBeInstanceOf(RunnerCrashedError);
+    expect(err.message).toMatch(/the runner was killed by SIGKILL before job 'hang' finished/);
+    const live = liveProcesses();
+    expect(pids.filter((pid) => live.has(pid))).toEqual([]);
   });
 });
 
