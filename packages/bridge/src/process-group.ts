@@ -5,6 +5,8 @@ const POLL_MS = 25;
 
 /** Send `signal` to every process in group `pgid`; false if the group is empty. */
 export function signalGroup(pgid: number, signal: NodeJS.Signals | 0): boolean {
+  // -1 would mean every process we may signal, 0 our own group, 1 init: never a job's group.
+  if (!Number.isInteger(pgid) || pgid <= 1) return false;
   try {
     process.kill(-pgid, signal);
     return true;
