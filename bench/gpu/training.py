@@ -101,7 +101,13 @@ def make_step_loss(compiled: bool):
 
 
 def compile_blocks(model: LlamaForCausalLM) -> None:
-    """Regional compilation: each decoder block in place; blocks share one compiled graph."""
+    """Regional compilation: each decoder block in place; blocks share one compiled graph.
+
+    Bucketed batches come in a handful of shapes: after the second, dynamo compiles one graph with
+    dynamic sizes; the higher recompile limit keeps a stray shape (a one-row batch) from falling
+    back to eager.
+    """
+    torch._dynamo.config.recompile_limit = max(torch._dynamo.config.recompile_limit, 32)
     for block in model.base_model.layers:
         block.compile()
 
