@@ -11,10 +11,10 @@ const COLD_RUNS = 10;
 const FLOOD_EVENTS = QUICK ? 20_000 : 100_000;
 const REPEATS = QUICK ? 1 : 3;
 const WORK_PAIRS = QUICK ? 2 : 5;
-/** cpu_work params: ~3 s of float64 matmuls on one idle core, with a metric every 10 iterations. */
+/** cpu_work params: ~2.5 s of float64 matmuls on one idle core, with a metric every 10 iterations. */
 // One BLAS thread in both ways of running it, so that the comparison does not hinge on thread scheduling.
 const WORK_ENV = { OMP_NUM_THREADS: "1", OPENBLAS_NUM_THREADS: "1", MKL_NUM_THREADS: "1" };
-const WORK = { size: 192, iterations: QUICK ? 400 : 4000, metric_every: 10 };
+const WORK = { size: 192, iterations: QUICK ? 400 : 8000, metric_every: 10 };
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)]!;
 
@@ -103,6 +103,8 @@ async function main(): Promise<void> {
     }
   }
   const ms = (key: keyof WorkRun, side: 0 | 1) => median(pairs.map((p) => p[side][key])).toFixed(0);
+  const plainMs = pairs.map(([, plain]) => plain.functionMs);
+  const spread = Math.max(...plainMs) / Math.min(...plainMs);
   const ratio = (key: keyof WorkRun) => median(pairs.map(([bridge, plain]) => bridge[key] / plain[key])).toFixed(3);
   const rows: [string, string][] = [
     [`cold start of a job, ms (median of ${COLD_RUNS}; min ${Math.min(...cold).toFixed(0)}, max ${Math.max(...cold).toFixed(0)})`, median(cold).toFixed(0)],
@@ -112,6 +114,7 @@ async function main(): Promise<void> {
     [`overhead ratio, function CPU time`, ratio("cpuMs")],
     [`cpu_work end to end, ms: startJob→result / python -c`, `${ms("wallMs", 0)} / ${ms("wallMs", 1)}`],
     [`overhead ratio, end to end incl. process start`, ratio("wallMs")],
+    [`noise floor: max/min function wall time of the plain runs`, spread.toFixed(3)],
   ];
   const width = Math.max(...rows.map(([k]) => k.length));
   console.log(`${"measure".padEnd(width)} | value`);
