@@ -4,6 +4,6 @@ import { defineConfig } from "vitest/config";
 // Each project has its own vitest.config.ts next to its package.json.
 export default defineConfig({
   test: {
-    projects: ["packages/*/vitest.config.ts", "apps/*/vitest.config.ts", "test/vitest.config.ts"],
+    projects: ["packages/*/vitest.config.ts", "apps/*/vitest.config.ts", "{test,scripts}/vitest.config.ts"],
   },
 });

@@ -10,7 +10,8 @@ import { join, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
-const VENV = join(ROOT, "python", ".venv");
+// WS2S_VENV exists for tests of this script; everyone else uses python/.venv.
+const VENV = process.env.WS2S_VENV ?? join(ROOT, "python", ".venv");
 const VENV_PY = join(VENV, "bin", "python");
 const MIN_PY = [3, 10];
 
@@ -40,21 +41,25 @@ function run(cmd, args, opts = {}) {
   return (Date.now() - t0) / 1000;
 }
 
-function checkNode() {
-  const major = Number(process.versions.node.split(".")[0]);
-  if (major < 20) fail(`Node.js ${process.versions.node} is too old: install Node.js 20 (or newer) and run the command again.`);
+/** Returns the sentence that explains why this Node.js cannot run ws2s, or null when it can. */
+export function nodeProblem(version) {
+  const major = Number(version.split(".")[0]);
+  return major < 20 ? `Node.js ${version} is too old: install Node.js 20 (or newer) and run the command again.` : null;
 }
 
-function findPython() {
-  for (const cand of [process.env.WS2S_PYTHON, "python3.11", "python3", "python"].filter(Boolean)) {
+/** Returns the first candidate that is a Python >= MIN_PY with venv, or null. */
+export function findPython(candidates) {
+  for (const cand of candidates.filter(Boolean)) {
     const r = spawnSync(cand, ["-c", "import sys,venv;print('%d.%d'%sys.version_info[:2])"], { encoding: "utf8" });
     if (r.status === 0) {
       const [maj, min] = r.stdout.trim().split(".").map(Number);
       if (maj > MIN_PY[0] || (maj === MIN_PY[0] && min >= MIN_PY[1])) return cand;
     }
   }
-  fail(`no Python ${MIN_PY.join(".")}+ with the venv module was found: install python3 (3.11 recommended, with python3-venv) or set WS2S_PYTHON to its path.`);
+  return null;
 }
+
+export const NO_PYTHON = `no Python ${MIN_PY.join(".")}+ with the venv module was found: install python3 (3.11 recommended, with python3-venv) or set WS2S_PYTHON to its path.`;
 
 function workspaceManifests() {
   const pkg = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8"));
@@ -90,7 +95,8 @@ function setupPython() {
   const stamp = hashFiles([pyproject, join(ROOT, "python", "requirements.lock")]);
   if (existsSync(VENV_PY) && existsSync(stampFile) && readFileSync(stampFile, "utf8") === stamp) return false;
   if (!existsSync(VENV_PY)) {
-    const py = findPython();
+    const py = findPython([process.env.WS2S_PYTHON, "python3.11", "python3", "python"]);
+    if (!py) fail(NO_PYTHON);
     log(`creating the Python environment python/.venv with ${py}…`);
     run(py, ["-m", "venv", VENV]);
   }
@@ -103,7 +109,10 @@ function setupPython() {
   return true;
 }
 
-checkNode();
-const t0 = Date.now();
-const changed = [setupNode(), setupPython()].some(Boolean);
-if (changed) log(`setup finished in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const problem = nodeProblem(process.versions.node);
+  if (problem) fail(problem);
+  const t0 = Date.now();
+  const changed = [setupNode(), setupPython()].some(Boolean);
+  if (changed) log(`setup finished in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+}
