@@ -10,6 +10,8 @@ sequences; throughput counts real tokens only (padding is waste, not work).
   (causal attention never looks right, so SDPA runs its flash kernel), each decoder block compiled
   with ``torch.compile`` (regional compilation: one block's graph serves all of them) and the
   LM-head cross-entropy compiled so the fp32 upcast of the logits is fused, not stored.
+- on CUDA also the same loop on bf16 weights (no fp32 master copy: faster and leaner, but updates
+  smaller than bf16's resolution are lost), the setting of DESIGN.md's speed references.
 """
 
 from __future__ import annotations
@@ -41,10 +43,12 @@ class DecoderSpec:
     warmup_steps: int
     timed_steps: int
     compile: bool
+    bf16_weights_row: bool = False  # also time the loop on bf16 weights (no fp32 master copy), for comparison
 
 
 GPU = DecoderSpec(hidden=1536, layers=16, heads=12, intermediate=4096, vocab=32000, max_len=512, n_seqs=4096,
-                  ref_batch=8, max_tokens=32768, bucket_multiple=64, warmup_steps=2, timed_steps=12, compile=True)
+                  ref_batch=8, max_tokens=32768, bucket_multiple=64, warmup_steps=2, timed_steps=12, compile=True,
+                  bf16_weights_row=True)
 # Tiny, for machines without CUDA: the same code paths, numbers that only show it runs.
 CPU = DecoderSpec(hidden=64, layers=2, heads=4, intermediate=128, vocab=256, max_len=64, n_seqs=64,
                   ref_batch=8, max_tokens=256, bucket_multiple=16, warmup_steps=1, timed_steps=2, compile=False)
@@ -52,15 +56,17 @@ CPU = DecoderSpec(hidden=64, layers=2, heads=4, intermediate=128, vocab=256, max
 LR = 1e-4
 
 
-def build_decoder(spec: DecoderSpec, seed: int = 0) -> LlamaForCausalLM:
-    """A Llama-style decoder with random weights, fp32, SDPA attention."""
+def build_decoder(spec: DecoderSpec, seed: int = 0, device: torch.device | str = "cpu",
+                  dtype: torch.dtype = torch.float32) -> LlamaForCausalLM:
+    """A Llama-style decoder with random weights, SDPA attention, initialised on ``device``."""
     config = LlamaConfig(
         vocab_size=spec.vocab, hidden_size=spec.hidden, num_hidden_layers=spec.layers,
         num_attention_heads=spec.heads, num_key_value_heads=spec.heads, intermediate_size=spec.intermediate,
         max_position_embeddings=spec.max_len, tie_word_embeddings=False, pad_token_id=0, use_cache=False,
     )
     torch.manual_seed(seed)
-    return LlamaForCausalLM(config).to(torch.float32)
+    with torch.device(device):  # a 0.5B model initialises in seconds on the GPU, not on the CPU
+        return LlamaForCausalLM(config).to(dtype)
 
 
 def n_params(model: torch.nn.Module) -> int:
@@ -154,7 +160,8 @@ def _measure(name: str, run, warm: list[dict], timed: list[dict], params: int, d
 
 
 def run_training(spec: DecoderSpec, device: torch.device, peak_tflops: float | None) -> dict:
-    """Both loops on the same data; returns ``{"params", "rows": [reference, ws2s], "speedup"}``."""
+    """The loops on the same data; ``{"params", "rows": [reference, ws2s, (bf16 weights)], "speedup"}``
+    with the speed-up of ws2s's default (autocast over fp32 master weights) over the reference."""
     lengths = sample_lengths(spec.n_seqs, min_len=16, max_len=spec.max_len, seed=1)
     seqs = random_sequences(lengths, spec.vocab, seed=2)
 
@@ -163,7 +170,7 @@ def run_training(spec: DecoderSpec, device: torch.device, peak_tflops: float | N
                     for idx in bucket_batches(lengths, spec.max_tokens, spec.bucket_multiple, seed=3)]
 
     rows = []
-    model = build_decoder(spec).to(device)
+    model = build_decoder(spec, device=device)
     params = n_params(model)
     rows.append(_measure(
         "reference: HF fp32, AdamW, pad to max_len", lambda bs: reference_loop(model, bs, device),
@@ -174,13 +181,20 @@ def run_training(spec: DecoderSpec, device: torch.device, peak_tflops: float | N
     if device.type == "cuda":
         torch.cuda.empty_cache()
 
-    model = build_decoder(spec).to(device)
-    if spec.compile:
-        compile_blocks(model)
-    step_loss = make_step_loss(spec.compile)
-    name = "ws2s: train.loop (bf16 autocast, AdamW fused on CUDA), buckets" + (", compile" if spec.compile else "")
+    variants = [("ws2s: train.loop (bf16 autocast, AdamW fused on CUDA), buckets", torch.float32)]
+    if spec.bf16_weights_row:
+        variants.append(("ws2s loop on bf16 weights (no fp32 master), buckets", torch.bfloat16))
     warm = _warmup_set(ws2s_batches, spec)
     timed = _cycle(ws2s_batches, spec.warmup_steps, spec.timed_steps)
-    rows.append(_measure(name, lambda bs: ws2s_loop(model, bs, device, step_loss), warm, timed, params, device,
-                         peak_tflops))
+    for name, dtype in variants:
+        model = build_decoder(spec, device=device, dtype=dtype)
+        if spec.compile:
+            compile_blocks(model)
+        step_loss = make_step_loss(spec.compile)
+        rows.append(_measure(name + (", compile" if spec.compile else ""),
+                             lambda bs: ws2s_loop(model, bs, device, step_loss), warm, timed, params, device,
+                             peak_tflops))
+        del model
+        if device.type == "cuda":
+            torch.cuda.empty_cache()
     return {"params": params, "rows": rows, "speedup": rows[1]["tokens_per_s"] / rows[0]["tokens_per_s"]}
