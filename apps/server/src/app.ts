@@ -9,6 +9,7 @@ import { RunQueue } from "./queue/queue.js";
 import { appRouter, type AppRouter } from "./router.js";
 import { IngestWriter } from "./store/ingest.js";
 import { MetricReader } from "./store/metrics.js";
+import { summaryWriter } from "./store/summaries.js";
 import type { Services } from "./trpc.js";
 
 export interface Ws2sServer {
@@ -30,8 +31,7 @@ export async function createServer(options: ServerOptions = {}): Promise<Ws2sSer
   const sqlite = db.$client;
   const bus = new RunBus();
   const writer = new IngestWriter(sqlite);
-  const summary = sqlite.prepare("INSERT OR REPLACE INTO summaries (run_id, experiment_id, key, value) VALUES (?, ?, ?, ?)");
-  const queue = new RunQueue(db, opts, bus, writer, (runId, experimentId, key, value) => summary.run(runId, experimentId, key, value));
+  const queue = new RunQueue(db, opts, bus, writer, summaryWriter(sqlite));
   const services: Services = { db, sqlite, opts, queue, bus, metrics: new MetricReader(sqlite) };
 
   const app = Fastify({ logger: opts.logger, bodyLimit: opts.bodyLimit, routerOptions: { maxParamLength: 5000 } });

@@ -34,12 +34,21 @@ export function compareRuns(runs: readonly ComparedRun[]): CompareTable {
 }
 
 /**
- * Finds PGR values in a results object: any object with a `pgr` field, named by its `name`/`method`
- * field or else its key. `pgr` may be a number, {mean|value|estimate, ci: [lo, hi]} or
- * {mean, lo|ci_low|low, hi|ci_high|high}. Per-seed entries nested below an aggregate are skipped.
+ * PGR per method from a results object. ws2s results carry `summary.methods.<name>.pgr` =
+ * {pgr, low, high, ...} (PGR vs the mean weak model, bootstrap CI over seeds); other shapes are
+ * searched for any object with a `pgr` field, named by its `name`/`method` field or else its key,
+ * where `pgr` is a number or {pgr|mean|value|estimate, ci: [lo, hi] | low/high | lo/hi}.
  */
 export function pgrByMethod(result: unknown): Map<string, PgrCell> {
   const out = new Map<string, PgrCell>();
+  const methods = (result as { summary?: { methods?: unknown } } | null)?.summary?.methods;
+  if (methods && typeof methods === "object" && !Array.isArray(methods)) {
+    for (const [name, m] of Object.entries(methods as Record<string, { pgr?: unknown }>)) {
+      const cell = toCell(m?.pgr, m ?? {});
+      if (cell) out.set(name, cell);
+    }
+    return out;
+  }
   const walk = (v: unknown, key: string) => {
     if (Array.isArray(v)) {
       v.forEach((x) => walk(x, key));
@@ -70,7 +79,7 @@ function toCell(pgr: unknown, owner: Record<string, unknown>): PgrCell | null {
   }
   if (!pgr || typeof pgr !== "object") return null;
   const p = pgr as Record<string, unknown>;
-  const value = num(p.mean) ?? num(p.value) ?? num(p.estimate) ?? num(p.point);
+  const value = num(p.pgr) ?? num(p.mean) ?? num(p.value) ?? num(p.estimate) ?? num(p.point);
   if (value === null) return null;
   const ci = Array.isArray(p.ci) ? p.ci : null;
   return {

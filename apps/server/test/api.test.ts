@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Ws2sServer } from "../src/app.js";
+import { summaryWriter } from "../src/store/summaries.js";
 import { call, sandbox, server, TINY_CONFIG, type Sandbox } from "./helpers.js";
 
 let sb: Sandbox;
@@ -97,19 +98,23 @@ describe("experiments", () => {
 
   it("filters by text, tag and status, sorts by a stored metric, and pages with a cursor", async () => {
     const ids: string[] = [];
+    const record = summaryWriter(s.services.sqlite);
     for (let i = 0; i < 5; i++) {
       const r = await call(s, "experiment.create", { config: { ...TINY_CONFIG, name: `exp ${i}`, tags: i % 2 ? ["odd"] : ["even"] } });
       ids.push(r.data.id);
-      s.services.sqlite.prepare("INSERT INTO summaries VALUES (?, ?, 'pgr/naive', ?)").run(`r${i}`, r.data.id, [0.3, 0.9, 0.1, 0.5, 0.7][i]);
+      if (i < 4) record(`r${i}`, r.data.id, [["pgr/naive", [0.3, 0.9, 0.1, 0.5][i]!]]);
     }
     await call(s, "run.start", { experimentId: ids[0] });
     expect((await call(s, "experiment.list", { text: "exp 3" })).data.items.map((i: any) => i.id)).toEqual([ids[3]]);
     expect((await call(s, "experiment.list", { tag: "odd" })).data.items).toHaveLength(2);
     expect((await call(s, "experiment.list", { status: "queued" })).data.items.map((i: any) => i.id)).toEqual([ids[0]]);
     const sorted = await call(s, "experiment.list", { sortBy: "pgr/naive", limit: 2 });
-    expect(sorted.data.items.map((i: any) => i.sortValue)).toEqual([0.9, 0.7]);
+    expect(sorted.data.items.map((i: any) => i.sortValue)).toEqual([0.9, 0.5]);
     const next = await call(s, "experiment.list", { sortBy: "pgr/naive", limit: 2, cursor: sorted.data.nextCursor });
-    expect(next.data.items.map((i: any) => i.sortValue)).toEqual([0.5, 0.3]);
+    expect(next.data.items.map((i: any) => i.sortValue)).toEqual([0.3, 0.1]);
+    const last = await call(s, "experiment.list", { sortBy: "pgr/naive", limit: 2, cursor: next.data.nextCursor });
+    expect(last.data.items.map((i: any) => [i.id, i.sortValue])).toEqual([[ids[4], null]]); // no metric: last
+    expect(last.data.nextCursor).toBeNull();
     const asc = await call(s, "experiment.list", { sortBy: "pgr/naive", order: "asc", limit: 1 });
     expect(asc.data.items[0].sortValue).toBe(0.1);
   });

@@ -16,7 +16,7 @@ const JOBS: JobTable = {
         { type: "metric", key: "loss", value: 0.5, step: 0 },
         { type: "metric", key: "loss", value: 0.25, step: 1 },
       ],
-      result: { methods: { naive: { pgr: { mean: 0.5, ci: [0.25, 0.75] } } } },
+      result: { summary: { methods: { naive: { accuracy: { mean: 0.8 }, pgr: { pgr: 0.5, low: 0.25, high: 0.75 } } } } },
     },
   },
   raise: { job: "raise_error", params: { message: "bad weak model" } },
@@ -49,11 +49,13 @@ describe("run queue", () => {
     const metrics = await call(s, "run.metrics", { id: runId });
     expect(metrics.data).toEqual([{ key: "loss", total: 2, downsampled: false, points: [{ step: 0, value: 0.5 }, { step: 1, value: 0.25 }] }]);
     const results = await call(s, "run.results", { id: runId });
-    expect(results.data.result.methods.naive.pgr.mean).toBe(0.5);
+    expect(results.data.result.summary.methods.naive.pgr.pgr).toBe(0.5);
     expect(results.data.repro).toMatchObject({ seeds: [0], versions: { node: process.version }, hardware: { cudaVisibleDevices: null } });
     expect(results.data.repro.git.commit).toMatch(/^[0-9a-f]{40}$/);
-    const list = await call(s, "experiment.list", { sortBy: "methods/naive/pgr/mean" });
+    const list = await call(s, "experiment.list", { sortBy: "pgr/naive" });
     expect(list.data.items[0]).toMatchObject({ id: experimentId, lastStatus: "succeeded", sortValue: 0.5 });
+    const byAccuracy = await call(s, "experiment.list", { sortBy: "summary/methods/naive/accuracy/mean" });
+    expect(byAccuracy.data.items[0].sortValue).toBe(0.8);
   }, 60_000);
 
   it("records a Python error with its traceback", async () => {

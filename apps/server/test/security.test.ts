@@ -1,9 +1,9 @@
-import { afterEach, describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { createServer } from "../src/app.js";
 import { call, sandbox, server } from "./helpers.js";
 
 const sb = sandbox();
-afterEach(() => undefined);
+afterAll(() => sb.cleanup());
 
 describe("token", () => {
   it("refuses to bind beyond loopback without a token", async () => {
@@ -20,7 +20,9 @@ describe("token", () => {
     expect((await call(s, "experiment.list", {}, "query", { authorization: "Bearer t0k" })).status).toBe(200);
     expect((await s.app.inject({ url: `/trpc/experiment.list?input=${encodeURIComponent("{}")}&token=t0k` })).statusCode).toBe(200);
     expect((await s.app.inject({ url: "/api/health" })).statusCode).toBe(401);
+    const opened = await s.app.inject({ url: "/api/health?token=t0k" });
+    const cookie = String(opened.headers["set-cookie"]).split(";")[0]!;
+    expect((await s.app.inject({ url: "/api/health", headers: { cookie } })).statusCode).toBe(200);
     await s.close();
-    sb.cleanup();
   });
 });

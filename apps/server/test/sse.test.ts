@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { Ws2sServer } from "../src/app.js";
-import { call, createAndStart, sandbox, server, TINY_CONFIG, until, waitForStatus, type Sandbox } from "./helpers.js";
+import { createAndStart, sandbox, server, TINY_CONFIG, until, waitForStatus, type Sandbox } from "./helpers.js";
 import { readSse, runEvents } from "./sse.js";
 
 const logs = Array.from({ length: 30 }, (_, i) => ({ type: "log", level: "info", message: `line ${i}` }));
@@ -12,7 +12,7 @@ const JOBS = {
 let sb: Sandbox;
 let s: Ws2sServer;
 let base: string;
-beforeEach(async () => {
+beforeEach(() => {
   sb = sandbox();
 });
 afterEach(async () => {

@@ -1,12 +1,19 @@
 import { timingSafeEqual } from "node:crypto";
 import type { FastifyInstance, FastifyRequest } from "fastify";
 
-/** The token a request carries: `Authorization: Bearer <t>` or `?token=<t>` (EventSource cannot set headers). */
+const COOKIE = "ws2s_token";
+
+/**
+ * The token a request carries: `Authorization: Bearer <t>`, `?token=<t>` (EventSource cannot set
+ * headers), or the cookie set after a page was opened with ?token= (so the web app's own requests pass).
+ */
 export function requestToken(req: FastifyRequest): string | undefined {
   const header = req.headers.authorization;
   if (header?.startsWith("Bearer ")) return header.slice(7).trim();
   const query = req.query as Record<string, unknown> | undefined;
-  return typeof query?.token === "string" ? query.token : undefined;
+  if (typeof query?.token === "string") return query.token;
+  const cookie = req.headers.cookie?.split(";").map((c) => c.trim()).find((c) => c.startsWith(`${COOKIE}=`));
+  return cookie ? decodeURIComponent(cookie.slice(COOKIE.length + 1)) : undefined;
 }
 
 function same(a: string, b: string): boolean {
@@ -21,6 +28,9 @@ export function requireToken(app: FastifyInstance, token: string): void {
     const given = requestToken(req);
     if (given === undefined || !same(given, token)) {
       return reply.code(401).send({ error: "missing or wrong token: send Authorization: Bearer $WS2S_TOKEN (or ?token=)" });
+    }
+    if (typeof (req.query as Record<string, unknown> | undefined)?.token === "string") {
+      reply.header("set-cookie", `${COOKIE}=${encodeURIComponent(token)}; Path=/; HttpOnly; SameSite=Strict`);
     }
   });
 }

@@ -21,6 +21,7 @@ export async function mountWeb(app: FastifyInstance): Promise<boolean> {
     method: ["GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"],
     url: "/*",
     handler: async (req, reply) => {
+      if (/^\/(api|trpc)(\/|$)/.test(req.url)) return reply.code(404).send({ error: `no API route ${req.method} ${req.url}` });
       reply.hijack();
       await handler(req.raw, reply.raw);
     },

@@ -1,4 +1,5 @@
 import { JobCancelledError, PythonError, RunnerCrashedError } from "@ws2s/bridge";
+import { pgrByMethod } from "../compare.js";
 import type { StatusChange } from "../store/runs.js";
 
 /** How a job's rejection is recorded: the Python error and traceback, or the runner's stderr tail. */
@@ -16,15 +17,24 @@ export function failureOf(e: unknown): StatusChange {
   return { status: "failed", errorType: err.name, reason: err.message, traceback: err.stack ?? null };
 }
 
-/** Numeric leaves of a results object, keyed by their "/"-joined path (e.g. "methods/edl/pgr/mean"). */
+/**
+ * The numbers experiment.list can sort by: "pgr/<method>" (PGR vs mean weak), "pgr_low/<method>",
+ * and every numeric leaf of results.summary as "summary/<path>" (per-seed lists left out).
+ */
 export function summariesOf(result: unknown, limit = 500): [string, number][] {
   const out: [string, number][] = [];
+  for (const [method, c] of pgrByMethod(result)) {
+    out.push([`pgr/${method}`, c.pgr]);
+    if (c.ciLow !== null) out.push([`pgr_low/${method}`, c.ciLow]);
+  }
   const walk = (v: unknown, path: string) => {
     if (out.length >= limit) return;
-    if (typeof v === "number" && Number.isFinite(v) && path) out.push([path, v]);
-    else if (Array.isArray(v)) v.forEach((x, i) => walk(x, path ? `${path}/${i}` : String(i)));
-    else if (v && typeof v === "object") for (const [k, x] of Object.entries(v)) walk(x, path ? `${path}/${k}` : k);
+    if (typeof v === "number" && Number.isFinite(v)) out.push([path, v]);
+    else if (v && typeof v === "object" && !Array.isArray(v)) {
+      for (const [k, x] of Object.entries(v)) if (k !== "per_seed") walk(x, `${path}/${k}`);
+    }
   };
-  walk(result, "");
+  const summary = (result as { summary?: unknown } | null)?.summary;
+  if (summary) walk(summary, "summary");
   return out;
 }

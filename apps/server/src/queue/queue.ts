@@ -39,7 +39,7 @@ export class RunQueue {
     private readonly opts: ResolvedOptions,
     private readonly bus: RunBus,
     private readonly writer: IngestWriter,
-    private readonly insertSummary: (runId: string, experimentId: string, key: string, value: number) => void,
+    private readonly writeSummaries: (runId: string, experimentId: string, values: [string, number][]) => void,
   ) {
     this.freeSlots = Array.from({ length: opts.concurrency }, (_, i) => i);
   }
@@ -116,7 +116,7 @@ export class RunQueue {
       const result = await a.handle.result;
       this.flush(run.id, a);
       outcome = { status: "succeeded", result };
-      for (const [key, value] of summariesOf(result)) this.insertSummary(run.id, run.experimentId, key, value);
+      this.writeSummaries(run.id, run.experimentId, summariesOf(result));
     } catch (e) {
       outcome = e instanceof CancelledBeforeStart ? { status: "cancelled", reason: "cancelled by the user" } : failureOf(e);
       if (this.closed) outcome = { status: "interrupted", reason: INTERRUPTED };

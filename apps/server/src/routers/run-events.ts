@@ -14,7 +14,8 @@ export async function* runEvents(
   input: { id: string; lastEventId?: string | null | undefined },
   signal: AbortSignal | undefined,
 ) {
-  getRun(ctx.db, input.id);
+  // A sweep's parent runs no job, so it has no events of its own (its children do).
+  if (getRun(ctx.db, input.id).job === null) return;
   let after = input.lastEventId ? Number.parseInt(input.lastEventId, 10) : -1;
   if (!Number.isFinite(after)) after = -1;
   const inbox: (readonly Ws2sEvent[] | "end")[] = [];

@@ -53,6 +53,8 @@ export interface ExperimentListItem {
   sortValue: number | null;
 }
 
+type Row = Omit<ExperimentListItem, "tags" | "archived" | "sortValue"> & { tags: string; archived: number; sort_value: number | null };
+
 type ListInput = Required<Pick<ExperimentListInput, "includeArchived" | "sortBy" | "order" | "limit">> &
   Pick<ExperimentListInput, "text" | "tag" | "status" | "cursor">;
 
@@ -78,25 +80,42 @@ export function listExperiments(sqlite: Database.Database, input: ListInput): { 
     params.status = input.status;
   }
   const dir = input.order === "asc" ? "ASC" : "DESC";
-  const byMetric = input.sortBy !== "created";
-  let sortValue = "NULL";
-  if (byMetric) {
-    const agg = input.order === "asc" ? "min" : "max";
-    sortValue = `(SELECT ${agg}(s.value) FROM summaries s WHERE s.experiment_id = e.id AND s.key = @sortKey)`;
-    params.sortKey = input.sortBy;
-  }
   const offset = Math.max(0, Number.parseInt(input.cursor ?? "0", 10) || 0);
-  const orderBy = byMetric ? `sort_value IS NULL, sort_value ${dir}, e.created_at DESC, e.id` : `e.created_at ${dir}, e.id ${dir}`;
-  const sql = `SELECT e.id, e.name, e.kind, e.description, e.tags, e.archived, e.last_run_id AS lastRunId,
-      e.last_status AS lastStatus, e.created_at AS createdAt, ${sortValue} AS sort_value,
-      (SELECT count(*) FROM runs r WHERE r.experiment_id = e.id) AS runCount
-    FROM experiments e ${where.length ? `WHERE ${where.join(" AND ")}` : ""}
-    ORDER BY ${orderBy} LIMIT @limit OFFSET @offset`;
-  const rows = sqlite.prepare(sql).all({ ...params, limit: input.limit + 1, offset }) as (Omit<ExperimentListItem, "tags" | "archived" | "sortValue"> & {
-    tags: string;
-    archived: number;
-    sort_value: number | null;
-  })[];
+  const filter = where.length ? `AND ${where.join(" AND ")}` : "";
+  const columns = `e.id, e.name, e.kind, e.description, e.tags, e.archived, e.last_run_id AS lastRunId,
+      e.last_status AS lastStatus, e.created_at AS createdAt,
+      (SELECT count(*) FROM runs r WHERE r.experiment_id = e.id) AS runCount`;
+  const want = input.limit + 1;
+  let rows: Row[];
+  if (input.sortBy === "created") {
+    rows = sqlite
+      .prepare(`SELECT ${columns}, NULL AS sort_value FROM experiments e WHERE 1 ${filter} ORDER BY e.created_at ${dir}, e.id ${dir} LIMIT @limit OFFSET @offset`)
+      .all({ ...params, limit: want, offset }) as Row[];
+  } else {
+    // Experiments with the metric come first, best first (walking the (key, value) index); the rest follow, newest first.
+    const col = input.order === "asc" ? "min_value" : "max_value";
+    const p = { ...params, sortKey: input.sortBy };
+    rows = sqlite
+      .prepare(
+        `SELECT ${columns}, m.${col} AS sort_value FROM experiment_metrics m JOIN experiments e ON e.id = m.experiment_id
+         WHERE m.key = @sortKey ${filter} ORDER BY m.${col} ${dir}, e.id LIMIT @limit OFFSET @offset`,
+      )
+      .all({ ...p, limit: want, offset }) as Row[];
+    if (rows.length < want) {
+      const ranked = sqlite
+        .prepare(`SELECT count(*) FROM experiment_metrics m JOIN experiments e ON e.id = m.experiment_id WHERE m.key = @sortKey ${filter}`)
+        .pluck()
+        .get(p) as number;
+      const rest = sqlite
+        .prepare(
+          `SELECT ${columns}, NULL AS sort_value FROM experiments e
+           WHERE NOT EXISTS (SELECT 1 FROM experiment_metrics m WHERE m.experiment_id = e.id AND m.key = @sortKey) ${filter}
+           ORDER BY e.created_at DESC, e.id DESC LIMIT @limit OFFSET @offset`,
+        )
+        .all({ ...p, limit: want - rows.length, offset: Math.max(0, offset - ranked) }) as Row[];
+      rows = [...rows, ...rest];
+    }
+  }
   const page = rows.slice(0, input.limit).map(({ sort_value, ...r }) => ({
     ...r,
     tags: JSON.parse(r.tags) as string[],
