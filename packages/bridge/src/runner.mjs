@@ -15,6 +15,12 @@ function send(message, then) {
   else then?.();
 }
 
+/** @param {unknown} err */
+function cannotStartPython(err) {
+  const why = err instanceof Error ? err.message : String(err);
+  fatal(`could not start Python at ${PYTHON} (${why}): run \`npm run setup\` (creates python/.venv) or set PYTHON_BIN`);
+}
+
 /** @param {string} message */
 function fatal(message) {
   send({ kind: "fatal", message }, () => process.exit(1));
@@ -28,16 +34,14 @@ let pythonia;
 try {
   pythonia = require("pythonia"); // spawns Python (PYTHON_BIN) as a side effect
 } catch (err) {
-  fatal(`could not start Python at ${PYTHON}: ${err instanceof Error ? err.message : err}`);
+  cannotStartPython(err);
 }
 /** @type {import("node:child_process").ChildProcess} */
 const py = pythonia?.com.proc;
 let finished = false;
 
 if (py) {
-  py.on("error", (err) =>
-    fatal(`could not start Python at ${PYTHON}: ${err.message}. Run \`npm run setup\` or set PYTHON_BIN.`),
-  );
+  py.on("error", cannotStartPython);
   // pythonia never notices a dead Python (its calls would hang); this is how we do.
   py.on("exit", (code, signal) => {
     if (!finished) send({ kind: "python-exit", code, signal }, () => process.exit(1));

@@ -57,7 +57,7 @@ describe("failures", () => {
   it("says which Python it could not start", async () => {
     const err = await rejection(startJob({ job: "echo", params: {}, env: { PYTHON_BIN: "/nonexistent/python" } }).result);
     expect(err).toBeInstanceOf(RunnerCrashedError);
-    expect(err.message).toMatch(/could not start Python at \/nonexistent\/python/);
+    expect(err.message).toMatch(/could not start Python at \/nonexistent\/python .*set PYTHON_BIN/);
   });
 });
 
