@@ -1,0 +1,117 @@
+"use client";
+import { useRouter } from "next/navigation";
+import { useMemo, useState } from "react";
+import { SchemaForm } from "../../src/components/SchemaForm";
+import { SweepBuilder } from "../../src/components/SweepBuilder";
+import { PRESETS } from "../../src/lib/presets";
+import { useTRPCClient } from "../../src/lib/trpc";
+import { checkConfig, checkSweep, CONFIG_SCHEMA, issuesToErrors, KINDS, type Issue, type SweepRow } from "../../src/lib/validate";
+
+const presets = PRESETS.filter((p) => KINDS.has(String(p.config.kind)));
+
+export default function NewExperimentPage() {
+  const router = useRouter();
+  const client = useTRPCClient();
+  const [preset, setPreset] = useState(presets[0]?.id ?? "");
+  const [version, setVersion] = useState(0); // remounts the form when a preset replaces the value
+  const [value, setValue] = useState<unknown>(structuredClone(presets[0]?.config ?? { kind: [...KINDS][0] }));
+  const [tried, setTried] = useState(false);
+  const [serverErrors, setServerErrors] = useState<Map<string, string[]> | null>(null);
+  const [failure, setFailure] = useState<string | null>(null);
+  const [sending, setSending] = useState(false);
+  const [sweepRows, setSweepRows] = useState<SweepRow[]>([]);
+
+  const checked = useMemo(() => checkConfig(value), [value]);
+  const sweep = useMemo(() => (checked.ok ? checkSweep(value, sweepRows) : null), [checked, value, sweepRows]);
+  const errors = serverErrors ?? (tried && !checked.ok ? checked.errors : new Map<string, string[]>());
+  const problems = tried && !checked.ok ? checked.issues.length : 0;
+
+  const load = (id: string) => {
+    const p = presets.find((x) => x.id === id);
+    if (!p) return;
+    setPreset(id);
+    setValue(structuredClone(p.config));
+    setVersion((v) => v + 1);
+    setTried(false);
+    setServerErrors(null);
+  };
+
+  const launch = async () => {
+    setTried(true);
+    setFailure(null);
+    setServerErrors(null);
+    if (!checked.ok) {
+      // Nothing is sent: focus the first field with a message.
+      requestAnimationFrame(() => document.querySelector<HTMLElement>('[aria-invalid="true"]')?.focus());
+      return;
+    }
+    if (sweep && sweep.errors.size > 0) return;
+    setSending(true);
+    try {
+      const exp = await client.experiment.create.mutate({ config: value });
+      const run = await client.run.start.mutate({ experimentId: exp.id, ...(sweep?.sweep ? { sweep: sweep.sweep } : {}) });
+      router.push(`/runs/${run.id}`);
+    } catch (e) {
+      const issues = (e as { data?: { issues?: Issue[] | null } }).data?.issues;
+      if (issues?.length) {
+        // Server-side checks (data roots, trust_remote_code) come back with paths under "config".
+        setServerErrors(issuesToErrors(issues.map((i) => ({ ...i, path: i.path[0] === "config" ? i.path.slice(1) : i.path }))));
+      }
+      setFailure(e instanceof Error ? e.message : String(e));
+      setSending(false);
+    }
+  };
+
+  return (
+    <>
+      <h1>New experiment</h1>
+      <div className="row" role="group" aria-label="Presets">
+        <label htmlFor="preset">Preset</label>
+        <select id="preset" value={preset} onChange={(e) => load(e.target.value)}>
+          {presets.map((p) => (
+            <option key={p.id} value={p.id}>
+              {p.label}
+            </option>
+          ))}
+        </select>
+        <span className="muted">{presets.find((p) => p.id === preset)?.note}</span>
+      </div>
+      <form
+        noValidate
+        onSubmit={(e) => {
+          e.preventDefault();
+          void launch();
+        }}
+      >
+        <div className="grid2" style={{ alignItems: "start" }}>
+          <div key={version}>
+            <SchemaForm schema={CONFIG_SCHEMA} value={value} onChange={setValue} errors={errors} />
+          </div>
+          <div>
+            <h2>Sweep</h2>
+            <SweepBuilder rows={sweepRows} onChange={setSweepRows} check={sweep} />
+            <h2>Config to send</h2>
+            <pre className="logs" style={{ maxHeight: 420 }} data-testid="config-preview">
+              {JSON.stringify(value, null, 2)}
+            </pre>
+          </div>
+        </div>
+        <div className="row" style={{ position: "sticky", bottom: 0, background: "var(--bg)", padding: "10px 0", borderTop: "1px solid var(--border)" }}>
+          <button type="submit" className="btn primary" disabled={sending} data-testid="launch">
+            {sending ? "Launching…" : sweep?.children ? `Launch sweep (${sweep.children} runs)` : "Launch"}
+          </button>
+          {problems > 0 && (
+            <span role="status" className="wrong" data-testid="form-problems">
+              {problems} problem{problems === 1 ? "" : "s"} — fix the marked fields; nothing was sent.
+            </span>
+          )}
+          {failure && (
+            <span role="alert" className="wrong" data-testid="launch-error">
+              The server refused: {failure}
+            </span>
+          )}
+        </div>
+      </form>
+    </>
+  );
+}

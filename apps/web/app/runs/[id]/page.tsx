@@ -1,0 +1,166 @@
+"use client";
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import Link from "next/link";
+import { useParams, useRouter } from "next/navigation";
+import { useEffect, useRef } from "react";
+import { MetricCharts } from "../../../src/components/MetricCharts";
+import { ResultsView } from "../../../src/components/ResultsView";
+import { StageTimeline } from "../../../src/components/StageTimeline";
+import { Failed, fmtDuration, Loading, StatusBadge } from "../../../src/components/States";
+import { useTRPC } from "../../../src/lib/trpc";
+import { useRunStream } from "../../../src/lib/useRunStream";
+
+const ACTIVE = new Set(["queued", "running"]);
+
+export default function RunPage() {
+  const { id } = useParams<{ id: string }>();
+  const trpc = useTRPC();
+  const qc = useQueryClient();
+  const router = useRouter();
+  const run = useQuery({ ...trpc.run.get.queryOptions({ id }), refetchInterval: (q) => (q.state.data && !ACTIVE.has(q.state.data.status) ? false : 2000) });
+  const live = !run.data || ACTIVE.has(run.data.status);
+  const isSweep = run.data?.job === null;
+  const stream = useRunStream(id, Boolean(run.data) && !isSweep);
+  const results = useQuery({ ...trpc.run.results.queryOptions({ id }), enabled: Boolean(run.data) && !live });
+  const cancel = useMutation(trpc.run.cancel.mutationOptions({ onSuccess: () => qc.invalidateQueries({ queryKey: trpc.run.get.queryKey({ id }) }) }));
+  const retry = useMutation(trpc.run.retry.mutationOptions({ onSuccess: (r) => router.push(`/runs/${r.id}`) }));
+
+  // The stream's done/error arrives before the status poll notices: refresh at once.
+  useEffect(() => {
+    if (stream.ended) void qc.invalidateQueries({ queryKey: trpc.run.get.queryKey({ id }) });
+  }, [stream.ended, qc, trpc, id]);
+
+  if (run.isPending) return <Loading what={`run ${id}`} />;
+  if (run.error) return <Failed what={`run ${id}`} error={run.error} />;
+  const r = run.data;
+  const name = String((r.config as { name?: unknown }).name ?? r.experimentId);
+  const elapsed = r.startedAt ? ((r.finishedAt ?? Date.now()) - r.startedAt) / 1000 : null;
+
+  return (
+    <>
+      <div className="row">
+        <h1 style={{ margin: 0 }}>
+          {name} <span className="muted mono">{r.id}</span>
+        </h1>
+        <StatusBadge status={r.status} />
+        <span className="spacer" />
+        {ACTIVE.has(r.status) && (
+          <button className="btn" onClick={() => cancel.mutate({ id })} disabled={cancel.isPending}>
+            Cancel
+          </button>
+        )}
+        {["failed", "cancelled", "interrupted"].includes(r.status) && r.job !== null && (
+          <button className="btn" onClick={() => retry.mutate({ id })} disabled={retry.isPending}>
+            Retry
+          </button>
+        )}
+        {!isSweep && (
+          <Link className="btn" href={`/runs/${id}/examples`}>
+            Examples
+          </Link>
+        )}
+        <Link className="btn" href={`/compare?runs=${id}`}>
+          Compare…
+        </Link>
+      </div>
+      <p className="muted">
+        experiment <span className="mono">{r.experimentId}</span> · created {new Date(r.createdAt).toLocaleString()} · elapsed {fmtDuration(elapsed)}
+        {r.gpu ? ` · GPU ${r.gpu}` : ""}
+        {!isSweep && ` · stream ${stream.connection}`}
+      </p>
+      {cancel.error && <Failed what="cancel" error={cancel.error} />}
+      {retry.error && <Failed what="retry" error={retry.error} />}
+      {r.reason && (
+        <div className="state error" data-testid="failure">
+          <strong>{r.errorType ?? "failed"}:</strong> {r.reason}
+          {r.traceback && (
+            <details>
+              <summary>traceback</summary>
+              <pre className="mono">{r.traceback}</pre>
+            </details>
+          )}
+        </div>
+      )}
+      {isSweep ? (
+        <SweepChildren runs={r.children} />
+      ) : (
+        <>
+          <h2>Stages</h2>
+          <StageTimeline stages={stream.stages} active={stream.activeStage} finished={!live} succeeded={r.status === "succeeded"} />
+          <h2>Live metrics</h2>
+          <MetricCharts runs={[{ id, label: name }]} live={live} />
+          <h2>Logs</h2>
+          <Logs stream={stream} />
+        </>
+      )}
+      <h2>Result</h2>
+      {live ? (
+        <p className="muted">The result appears when the run finishes.</p>
+      ) : results.isPending ? (
+        <Loading what="results" />
+      ) : results.error ? (
+        <Failed what="results" error={results.error} />
+      ) : results.data.result ? (
+        <ResultsView runId={id} result={results.data.result} />
+      ) : (
+        <p className="muted">This run produced no result.</p>
+      )}
+    </>
+  );
+}
+
+function Logs({ stream }: { stream: ReturnType<typeof useRunStream> }) {
+  const box = useRef<HTMLPreElement>(null);
+  useEffect(() => {
+    const el = box.current;
+    if (el && el.scrollHeight - el.scrollTop - el.clientHeight < 60) el.scrollTop = el.scrollHeight;
+  }, [stream.logs.length]);
+  return (
+    <pre ref={box} className="logs" data-testid="logs" aria-live="polite" tabIndex={0}>
+      {stream.logs.length === 0 && <span className="muted">No log lines yet.</span>}
+      {stream.logs.map((l) => (
+        <div key={l.seq} className={l.level}>
+          [{l.level}] {l.message}
+        </div>
+      ))}
+      {stream.error && (
+        <div className="error">
+          [{stream.error.error_type}] {stream.error.message}
+        </div>
+      )}
+    </pre>
+  );
+}
+
+function SweepChildren({ runs }: { runs: { id: string; status: string; overrides: Record<string, unknown> }[] }) {
+  return (
+    <>
+      <h2>Sweep runs ({runs.length})</h2>
+      <table className="data">
+        <thead>
+          <tr>
+            <th>run</th>
+            <th>status</th>
+            <th>values</th>
+          </tr>
+        </thead>
+        <tbody>
+          {runs.map((c) => (
+            <tr key={c.id}>
+              <td>
+                <Link href={`/runs/${c.id}`}>{c.id}</Link>
+              </td>
+              <td>
+                <StatusBadge status={c.status} />
+              </td>
+              <td className="mono">{JSON.stringify(c.overrides)}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      <Link className="btn" href={`/compare?runs=${runs.map((c) => c.id).join(",")}`}>
+        Compare all
+      </Link>
+    </>
+  );
+}

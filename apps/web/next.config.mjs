@@ -1,0 +1,21 @@
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
+
+/** @type {import("next").NextConfig} */
+const config = {
+  reactStrictMode: true,
+  // `npx tsc --noEmit -p apps/web` typechecks in `npm test`; the build does not repeat it.
+  typescript: { ignoreBuildErrors: true, tsconfigPath: "tsconfig.next.json" },
+  // @ws2s/schema ships TypeScript source (zod schemas shared with the server).
+  transpilePackages: ["@ws2s/schema"],
+  // @ws2s/schema is NodeNext TypeScript (`./config.js` means config.ts). Turbopack cannot map that
+  // yet, so the app builds with webpack (`next build --webpack`), which can.
+  experimental: { extensionAlias: { ".js": [".ts", ".tsx", ".js"] } },
+  outputFileTracingRoot: root,
+  devIndicators: false,
+  poweredByHeader: false,
+};
+
+export default config;

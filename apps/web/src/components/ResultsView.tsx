@@ -1,0 +1,173 @@
+"use client";
+import { useQuery } from "@tanstack/react-query";
+import { useMemo } from "react";
+import { asResults, BAYESIAN_LOSSES, download, metricOf, parseJsonl, reliability, score, summaryCsv, type ExampleRow, type ExperimentResults } from "../lib/results";
+import { useTRPC } from "../lib/trpc";
+import { Bars } from "./Bars";
+import { fmt } from "./VirtualTable";
+import { Failed, Loading } from "./States";
+
+const ci = (lo: number | null | undefined, hi: number | null | undefined) =>
+  lo === null || lo === undefined || hi === null || hi === undefined ? "" : ` [${fmt(lo)}, ${fmt(hi)}]`;
+
+export function ResultsView({ runId, result }: { runId: string; result: unknown }) {
+  const r = asResults(result);
+  if (!r) {
+    return (
+      <>
+        <Downloads runId={runId} result={result} r={null} />
+        <pre className="logs">{JSON.stringify(result, null, 2).slice(0, 20_000)}</pre>
+      </>
+    );
+  }
+  const methods = Object.entries(r.summary.methods);
+  const s = r.summary;
+  const metric = metricOf(r);
+  const extra = metric === "accuracy" ? ["auroc", "ece"] : ["exact_match"];
+  const best = s.best_method ? s.methods[s.best_method] : undefined;
+  return (
+    <section aria-label="Results" data-testid="results">
+      <Downloads runId={runId} result={result} r={r} />
+      {best && (
+        <p data-testid="pgr-headline">
+          Best method <strong>{s.best_method}</strong>: PGR <strong>{fmt(best.pgr.pgr)}</strong>
+          {ci(best.pgr.low, best.pgr.high)} (95% bootstrap CI over {r.seeds.length} seed{r.seeds.length === 1 ? "" : "s"})
+        </p>
+      )}
+      {r.flags.length > 0 && (
+        <ul className="wrong">
+          {r.flags.map((f) => (
+            <li key={f}>{f}</li>
+          ))}
+        </ul>
+      )}
+      <div className="grid2">
+        <div className="card">
+          <Bars
+            title={`Test ${metric}: weak, students, ceiling`}
+            domain={[0, 1]}
+            bars={[
+              { label: "weak mean", value: s.weak_mean.mean, low: s.weak_mean.low, high: s.weak_mean.high, tone: "weak" },
+              { label: "ensemble", value: s.ensemble.mean, low: s.ensemble.low, high: s.ensemble.high, tone: "weak" },
+              ...methods.map(([n, m]) => {
+                const c = score(m, metric);
+                return { label: n, value: c?.mean ?? null, low: c?.low, high: c?.high, tone: "student" as const };
+              }),
+              { label: "ceiling", value: s.ceiling.mean, low: s.ceiling.low, high: s.ceiling.high, tone: "ceiling" },
+            ]}
+          />
+        </div>
+        <div className="card">
+          <Bars title="PGR vs mean weak (± 95% CI)" bars={methods.map(([n, m]) => ({ label: n, value: m.pgr.pgr, low: m.pgr.low, high: m.pgr.high }))} />
+        </div>
+      </div>
+      <h3>PGR table</h3>
+      <table className="data" data-testid="pgr-table">
+        <thead>
+          <tr>
+            <th>method</th>
+            <th>loss</th>
+            <th className="num">{metric}</th>
+            {extra.map((k) => (
+              <th key={k} className="num">
+                {k}
+              </th>
+            ))}
+            <th className="num">PGR [95% CI]</th>
+            <th className="num">PGR vs ensemble</th>
+          </tr>
+        </thead>
+        <tbody>
+          {methods.map(([n, m]) => (
+            <tr key={n}>
+              <td>{n}</td>
+              <td>{m.loss}</td>
+              <td className="num">
+                {fmt(score(m, metric)?.mean)}
+                {ci(score(m, metric)?.low, score(m, metric)?.high)}
+              </td>
+              {extra.map((k) => (
+                <td key={k} className="num">
+                  {fmt(score(m, k)?.mean)}
+                </td>
+              ))}
+              <td className="num" title={m.pgr.reason ?? undefined}>
+                {fmt(m.pgr.pgr)}
+                {ci(m.pgr.low, m.pgr.high)}
+              </td>
+              <td className="num">{fmt(m.pgr_vs_ensemble?.pgr)}</td>
+            </tr>
+          ))}
+          <tr className="muted">
+            <td>weak mean / ensemble / ceiling</td>
+            <td />
+            <td className="num">
+              {fmt(s.weak_mean.mean)} / {fmt(s.ensemble.mean)} / {fmt(s.ceiling.mean)}
+            </td>
+            <td colSpan={extra.length + 2} />
+          </tr>
+        </tbody>
+      </table>
+      <Calibration runId={runId} r={r} />
+    </section>
+  );
+}
+
+function Downloads({ runId, result, r }: { runId: string; result: unknown; r: ExperimentResults | null }) {
+  return (
+    <div className="row" style={{ margin: "8px 0" }}>
+      <button type="button" className="btn" onClick={() => download(`${runId}-results.json`, JSON.stringify(result, null, 1), "application/json")}>
+        Download results.json
+      </button>
+      {r && (
+        <button type="button" className="btn" onClick={() => download(`${runId}-summary.csv`, summaryCsv(r), "text/csv")}>
+          Download CSV
+        </button>
+      )}
+    </div>
+  );
+}
+
+/** Reliability diagram and confidence histogram for each Bayesian (evidential) student. */
+function Calibration({ runId, r }: { runId: string; r: ExperimentResults }) {
+  // Per-example confidences exist for classification students (generation examples hold texts).
+  const bayes = r.kind === "classification" ? Object.entries(r.summary.methods).filter(([, m]) => BAYESIAN_LOSSES.has(m.loss)) : [];
+  const trpc = useTRPC();
+  const q = useQuery({ ...trpc.run.file.queryOptions({ id: runId, path: "examples.jsonl" }), enabled: bayes.length > 0, staleTime: Infinity });
+  const rows = useMemo(() => (q.data ? parseJsonl<ExampleRow>(q.data.text) : []), [q.data]);
+  if (bayes.length === 0) return null;
+  return (
+    <>
+      <h3>Calibration of the Bayesian student{bayes.length > 1 ? "s" : ""}</h3>
+      {q.isPending && <Loading what="per-example predictions" />}
+      {q.error && <Failed what="examples.jsonl" error={q.error} />}
+      {rows.length > 0 &&
+        bayes.map(([name]) => {
+          const rel = reliability(rows, name);
+          const pct = (v: number) => v.toFixed(2);
+          const used = rel.bins.filter((b) => b.count > 0);
+          return (
+            <div key={name} className="grid2" data-testid={`calibration-${name}`}>
+              <div className="card">
+                <Bars
+                  title={`${name}: reliability (ECE ${rel.ece.toFixed(3)})`}
+                  domain={[0, 1]}
+                  diagonal
+                  showValues={false}
+                  format={pct}
+                  bars={rel.bins.map((b) => ({ label: b.count ? pct((b.lo + b.hi) / 2) : "", value: b.accuracy, tone: "student" as const }))}
+                />
+              </div>
+              <div className="card">
+                <Bars
+                  title={`${name}: confidence histogram (${used.length} bins used)`}
+                  format={(v) => v.toFixed(0)}
+                  bars={rel.bins.map((b) => ({ label: pct((b.lo + b.hi) / 2), value: b.count, tone: "neutral" as const }))}
+                />
+              </div>
+            </div>
+          );
+        })}
+    </>
+  );
+}

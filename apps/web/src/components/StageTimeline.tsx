@@ -1,0 +1,48 @@
+"use client";
+import { etaSeconds, type StageState } from "../lib/useRunStream";
+import { fmtDuration } from "./States";
+
+/** The pipeline's stages in order (progress events name them). */
+export const STAGES: { id: string; label: string }[] = [
+  { id: "weak", label: "Weak members" },
+  { id: "weak_labels", label: "Weak labels" },
+  { id: "ceiling", label: "Ceiling" },
+  { id: "student", label: "Students" },
+  { id: "dpo", label: "DPO" },
+  { id: "eval", label: "Evaluation" },
+];
+
+/** `finished`: the run ended (stages never reached are "skipped"); `succeeded`: every reached stage completed. */
+export function StageTimeline(p: { stages: Map<string, StageState>; active: string | null; finished: boolean; succeeded: boolean }) {
+  const { stages, active, finished, succeeded } = p;
+  const known = new Set(STAGES.map((s) => s.id));
+  const extra = [...stages.keys()].filter((k) => !known.has(k)).map((id) => ({ id, label: id }));
+  return (
+    <ol className="timeline" aria-label="Stages">
+      {[...STAGES, ...extra].map(({ id, label }) => {
+        const s = stages.get(id);
+        const done = s ? succeeded || (s.current >= s.total && s.total > 0) : false;
+        const skipped = !s && finished;
+        const frac = s && s.total > 0 ? Math.min(1, s.current / s.total) : 0;
+        const eta = s && id === active ? etaSeconds(s) : null;
+        const cls = done ? "done" : id === active ? "active" : "";
+        return (
+          <li key={id} className={cls} data-stage={id} aria-current={id === active ? "step" : undefined}>
+            <div className="row">
+              <strong>{label}</strong>
+              <span className="spacer" />
+              <span className="muted">{s ? (done ? `done ${s.total}/${s.total}` : `${s.current}/${s.total}`) : skipped ? "skipped" : "pending"}</span>
+            </div>
+            <div className="bar" role="progressbar" aria-label={`${label} progress`} aria-valuemin={0} aria-valuemax={100} aria-valuenow={Math.round(frac * 100)}>
+              <span style={{ width: `${(done ? 1 : frac) * 100}%` }} />
+            </div>
+            <div className="muted" style={{ fontSize: 12, minHeight: 16 }}>
+              {eta !== null ? `ETA ${fmtDuration(eta)} · ` : ""}
+              {s?.message ?? ""}
+            </div>
+          </li>
+        );
+      })}
+    </ol>
+  );
+}

@@ -1,0 +1,66 @@
+import { asResults, metricOf, score } from "./results";
+
+/** A run as the experiments table shows it: flat, sortable values derived from the stored run. */
+export interface RunRowView {
+  id: string;
+  seq: number;
+  experimentId: string;
+  name: string;
+  status: string;
+  kind: string;
+  task: string;
+  methods: string;
+  tags: string;
+  sweep: string;
+  created: number;
+  duration: number | null;
+  weak: number | null;
+  ceiling: number | null;
+  best: string | null;
+  bestAcc: number | null;
+  pgr: number | null;
+  pgrLow: number | null;
+  pgrHigh: number | null;
+}
+
+interface StoredRun {
+  id: string;
+  seq: number;
+  experimentId: string;
+  parentId: string | null;
+  job: string | null;
+  status: string;
+  config: Record<string, unknown>;
+  result?: unknown;
+  createdAt: number;
+  startedAt: number | null;
+  finishedAt: number | null;
+}
+
+export function toRowView(r: StoredRun): RunRowView {
+  const c = r.config as { name?: string; kind?: string; task?: { source?: string; name?: string; path?: string }; methods?: { name: string }[]; tags?: string[] };
+  const res = asResults(r.result);
+  const best = res?.summary.best_method ?? null;
+  const bm = best ? res?.summary.methods[best] : undefined;
+  return {
+    id: r.id,
+    seq: r.seq,
+    experimentId: r.experimentId,
+    name: c.name ?? r.experimentId,
+    status: r.status,
+    kind: c.kind ?? "",
+    task: c.task ? `${c.task.source}:${c.task.name ?? c.task.path ?? ""}` : "",
+    methods: (c.methods ?? []).map((m) => m.name).join(", "),
+    tags: (c.tags ?? []).join(", "),
+    sweep: r.job === null ? "sweep" : r.parentId ? `child of ${r.parentId}` : "",
+    created: r.createdAt,
+    duration: r.startedAt ? ((r.finishedAt ?? Date.now()) - r.startedAt) / 1000 : null,
+    weak: res?.summary.weak_mean.mean ?? null,
+    ceiling: res?.summary.ceiling.mean ?? null,
+    best,
+    bestAcc: (res && score(bm, metricOf(res))?.mean) ?? null,
+    pgr: bm?.pgr.pgr ?? null,
+    pgrLow: bm?.pgr.low ?? null,
+    pgrHigh: bm?.pgr.high ?? null,
+  };
+}

@@ -1,0 +1,136 @@
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { RESULTS_DIR, shot, startStack, trpc, waitForRun, type Stack } from "./harness.js";
+
+// One browser against one real server for the whole file: the runs launched early are compared
+// and inspected later, so the file stays within a few minutes on a 2-core CPU.
+describe("web app (chromium, real server, smoke experiment)", () => {
+  let s: Stack;
+  let firstRun = "";
+
+  beforeAll(async () => {
+    s = await startStack();
+  });
+  afterAll(async () => {
+    await s?.close();
+  });
+
+  it("shows the message next to an invalid field and sends nothing", async () => {
+    const { page, url } = s;
+    const sent: string[] = [];
+    page.on("request", (r) => {
+      if (r.url().includes("/trpc/experiment.create") || r.url().includes("/trpc/run.start")) sent.push(r.url());
+    });
+    await page.goto(`${url}/new`);
+    await page.locator('[data-path="name"]').fill("");
+    await page.locator('[data-path="strong_train.epochs"]').fill("0");
+    await page.getByTestId("launch").click();
+    const nameErr = page.locator('[data-error-for="name"]');
+    const epochsErr = page.locator('[data-error-for="strong_train.epochs"]');
+    await expect.poll(() => epochsErr.textContent()).toMatch(/>=\s*1|too small/i);
+    expect(await nameErr.isVisible()).toBe(true);
+    // The message sits in the same field row as its input, and the input is marked invalid.
+    const row = page.locator(".field", { has: page.locator('[data-path="strong_train.epochs"]') });
+    expect(await row.locator('[data-error-for="strong_train.epochs"]').count()).toBe(1);
+    expect(await page.locator('[data-path="strong_train.epochs"]').getAttribute("aria-invalid")).toBe("true");
+    await expect.poll(() => page.getByTestId("form-problems").textContent()).toMatch(/nothing was sent/);
+    await shot(page, "new-invalid");
+    await page.waitForTimeout(300);
+    expect(sent).toEqual([]);
+    const list = await trpc<{ items: unknown[] }>(url, "experiment.list", {});
+    expect(list.items).toHaveLength(0);
+  });
+
+  it("creates the smoke experiment through the form and watches it reach success live", async () => {
+    const { page, url } = s;
+    await page.goto(`${url}/new`);
+    await page.locator("#preset").selectOption("smoke");
+    await page.locator('[data-path="name"]').fill("e2e smoke");
+    await page.getByTestId("launch").click();
+    await page.waitForURL(/\/runs\/[^/]+$/);
+    firstRun = page.url().split("/runs/")[1]!;
+    // Live: the stream shows the pipeline moving before the run has finished.
+    const status = page.getByTestId("status");
+    await expect.poll(() => status.textContent(), { timeout: 60_000 }).toMatch(/running|succeeded/);
+    await expect.poll(() => page.locator('[data-stage="weak"] .muted').first().textContent(), { timeout: 60_000 }).toMatch(/\d+\/\d+/);
+    const sawLiveStatus = await status.textContent();
+    await shot(page, "run-live");
+    await expect.poll(() => status.textContent(), { timeout: 180_000, interval: 1000 }).toBe("succeeded");
+    expect(["running", "succeeded"]).toContain(sawLiveStatus);
+    await expect.poll(() => page.getByTestId("logs").textContent()).toMatch(/experiment/);
+    const headline = page.getByTestId("pgr-headline");
+    await expect.poll(() => headline.textContent(), { timeout: 30_000 }).toMatch(/PGR -?\d/);
+    expect(await page.getByTestId("pgr-table").locator("tbody tr").count()).toBeGreaterThanOrEqual(2);
+    expect(await page.getByTestId("metric-charts").locator("canvas").count()).toBeGreaterThan(0);
+    await shot(page, "run-succeeded");
+  });
+
+  it("compares two runs", async () => {
+    const { page, url } = s;
+    const first = await trpc<{ experimentId: string }>(url, "run.get", { id: firstRun });
+    const clone = await trpc<{ id: string }>(url, "experiment.clone", { id: first.experimentId, name: "e2e smoke seed 1", overrides: { seeds: [1] } }, "mutation");
+    const second = await trpc<{ id: string }>(url, "run.start", { experimentId: clone.id }, "mutation");
+    await waitForRun(url, second.id);
+    await page.goto(url);
+    const rows = page.getByTestId("table-row");
+    await expect.poll(() => rows.count()).toBe(2);
+    for (const id of [firstRun, second.id]) await page.getByLabel(`select ${id}`).check();
+    await page.getByTestId("compare-selected").click();
+    await page.waitForURL(/\/compare\?runs=/);
+    const table = page.getByTestId("compare-pgr");
+    await expect.poll(() => table.locator("tbody tr").count()).toBeGreaterThanOrEqual(2);
+    expect(await table.locator("thead th").count()).toBe(3);
+    await expect.poll(() => page.getByTestId("config-diff").textContent()).toMatch(/seeds/);
+    await shot(page, "compare");
+  });
+
+  it("opens the examples view with per-example weak labels and filters", async () => {
+    const { page, url } = s;
+    await page.goto(`${url}/runs/${firstRun}`);
+    await page.getByRole("link", { name: "Examples" }).click();
+    await page.waitForURL(/\/examples$/);
+    const table = page.getByTestId("examples-table");
+    await expect.poll(() => table.locator("tbody tr").count()).toBeGreaterThan(10);
+    expect(await table.locator("thead").textContent()).toMatch(/weak bow.*weak cnn.*ensemble.*student edl/);
+    await page.getByLabel(/student copied a weak error/).check();
+    const copied = await table.locator("tbody tr").count();
+    await page.getByLabel(/weak models disagree/).check();
+    const disagree = await table.locator("tbody tr").count();
+    expect(copied + disagree).toBeGreaterThanOrEqual(0);
+    await shot(page, "examples");
+  });
+
+  it("renders 50 series × 10,000 points and measures the frame time", async () => {
+    const { page, url } = s;
+    await page.goto(`${url}/bench/charts`);
+    await page.getByTestId("bench-start").click();
+    await page.getByTestId("bench-result").waitFor({ timeout: 120_000 });
+    const r = await page.evaluate(() => (window as unknown as { __chartBench?: { series: number; points: number; frames: number } }).__chartBench);
+    expect(r?.series).toBe(50);
+    expect(r?.points).toBe(10_000);
+    expect(r?.frames).toBeGreaterThan(0);
+    writeFileSync(join(RESULTS_DIR, "chart-bench.json"), JSON.stringify(r, null, 2));
+    console.log(`[chart-bench] ${JSON.stringify(r)}`);
+    await shot(page, "chart-bench");
+  });
+
+  it("switches to the dark theme", async () => {
+    const { page, url } = s;
+    await page.goto(url);
+    await page.getByRole("button", { name: /Switch theme/ }).click(); // system → light
+    await page.getByRole("button", { name: /Switch theme/ }).click(); // light → dark
+    expect(await page.evaluate(() => document.documentElement.getAttribute("data-theme"))).toBe("dark");
+    await shot(page, "experiments-dark");
+  });
+
+  it("shows a clear banner when the server goes down", async () => {
+    const { page, url } = s;
+    await page.goto(`${url}/compare`);
+    await s.server.close();
+    const banner = page.getByTestId("server-down");
+    await banner.waitFor({ timeout: 15_000 });
+    expect(await banner.textContent()).toMatch(/not reachable/);
+    await shot(page, "server-down");
+  });
+});
