@@ -3,7 +3,7 @@ import type { Ws2sEvent } from "@ws2s/schema";
 import { widen, type Envelope } from "./envelope.js";
 
 /** Bucket widths (log2 of steps) of the metric rollups; see metric_rollups in the migration. */
-export const ROLLUP_LEVELS = [4, 7, 10, 13, 16] as const;
+export const ROLLUP_LEVELS = [4, 8, 12] as const;
 
 type Rollup = Envelope & { n: number; key: string; level: number; bucket: number };
 
@@ -21,8 +21,8 @@ interface SeriesDelta {
  * One transaction per batch keeps ingest fast (many thousand points per commit).
  */
 export class IngestWriter {
-  private readonly insertEvent: Database.Statement;
-  private readonly insertMetric: Database.Statement;
+  private readonly insertEvents: RowInserter;
+  private readonly insertMetrics: RowInserter;
   private readonly upsertSeries: Database.Statement;
   private readonly upsertRollup: Database.Statement;
   private readonly insertArtifact: Database.Statement;
@@ -30,8 +30,8 @@ export class IngestWriter {
   private readonly writeBatch: (runId: string, events: readonly Ws2sEvent[]) => void;
 
   constructor(sqlite: Database.Database) {
-    this.insertEvent = sqlite.prepare("INSERT OR IGNORE INTO events (run_id, seq, type, data) VALUES (?, ?, ?, ?)");
-    this.insertMetric = sqlite.prepare("INSERT OR REPLACE INTO metrics (run_id, key, step, value, t) VALUES (?, ?, ?, ?, ?)");
+    this.insertEvents = new RowInserter(sqlite, "INSERT OR IGNORE INTO events (run_id, seq, type, data) VALUES", 4);
+    this.insertMetrics = new RowInserter(sqlite, "INSERT OR REPLACE INTO metrics (run_id, key, step, value, t) VALUES", 5);
     this.upsertSeries = sqlite.prepare(`INSERT INTO metric_series (run_id, key, n, min_step, max_step, last_step, last_value)
       VALUES (@runId, @key, @n, @minStep, @maxStep, @lastStep, @lastValue)
       ON CONFLICT (run_id, key) DO UPDATE SET n = n + excluded.n, min_step = min(min_step, excluded.min_step),
@@ -57,26 +57,54 @@ export class IngestWriter {
 
   private write(runId: string, events: readonly Ws2sEvent[]): void {
     const series = new Map<string, SeriesDelta>();
-    const rollups = new Map<string, Rollup>();
+    const rollups = new RollupBatch();
     let progress: Ws2sEvent | undefined;
+    const eventRows: unknown[] = [];
+    const metricRows: unknown[] = [];
     for (const e of events) {
-      this.insertEvent.run(runId, e.seq, e.type, JSON.stringify(e));
+      eventRows.push(runId, e.seq, e.type, JSON.stringify(e));
       if (e.type === "metric") {
-        this.insertMetric.run(runId, e.key, e.step, e.value, e.t);
+        metricRows.push(runId, e.key, e.step, e.value, e.t);
         addToSeries(series, e.key, e.step, e.value);
-        for (const level of ROLLUP_LEVELS) addToRollup(rollups, e.key, level, e.step, e.value);
+        rollups.add(e.key, e.step, e.value);
       } else if (e.type === "artifact") {
         this.insertArtifact.run(runId, e.name, e.path, e.kind ?? null, e.bytes ?? null, Date.now());
       } else if (e.type === "progress") {
         progress = e;
       }
     }
+    this.insertEvents.run(eventRows);
+    this.insertMetrics.run(metricRows);
     for (const [key, s] of series) this.upsertSeries.run({ runId, key, ...s });
-    for (const r of rollups.values()) this.upsertRollup.run({ runId, ...r });
+    for (const r of rollups.all()) this.upsertRollup.run({ runId, ...r });
     if (progress?.type === "progress") {
       const { stage, current, total, message } = progress;
       this.setProgress.run(JSON.stringify({ stage, current, total, message }), runId);
     }
+  }
+}
+
+/** Inserts many rows with few statement calls: flat values, `width` per row, 64 rows per call. */
+class RowInserter {
+  private static readonly ROWS = 64;
+  private readonly many: Database.Statement;
+  private readonly one: Database.Statement;
+
+  constructor(
+    sqlite: Database.Database,
+    head: string,
+    private readonly width: number,
+  ) {
+    const row = `(${Array(width).fill("?").join(", ")})`;
+    this.many = sqlite.prepare(`${head} ${Array(RowInserter.ROWS).fill(row).join(", ")}`);
+    this.one = sqlite.prepare(`${head} ${row}`);
+  }
+
+  run(values: unknown[]): void {
+    const chunk = RowInserter.ROWS * this.width;
+    let i = 0;
+    for (; i + chunk <= values.length; i += chunk) this.many.run(values.slice(i, i + chunk));
+    for (; i < values.length; i += this.width) this.one.run(values.slice(i, i + this.width));
   }
 }
 
@@ -93,20 +121,34 @@ function addToSeries(series: Map<string, SeriesDelta>, key: string, step: number
   s.lastValue = value;
 }
 
-function addToRollup(
-  rollups: Map<string, Rollup>,
-  key: string,
-  level: number,
-  step: number,
-  value: number,
-): void {
-  const bucket = Math.floor(step / 2 ** level);
-  const id = `${level}\u0000${bucket}\u0000${key}`;
-  const r = rollups.get(id);
-  if (!r) {
-    rollups.set(id, { key, level, bucket, n: 1, minStep: step, minValue: value, maxStep: step, maxValue: value });
-    return;
+/**
+ * The rollup rows a batch touches. Steps mostly arrive in order, so each series keeps its open
+ * bucket per level and only looks up a map when a point falls into another bucket.
+ */
+class RollupBatch {
+  private readonly open = new Map<string, Rollup[]>();
+  private readonly closed = new Map<string, Rollup>();
+
+  add(key: string, step: number, value: number): void {
+    let levels = this.open.get(key);
+    if (!levels) this.open.set(key, (levels = []));
+    for (let i = 0; i < ROLLUP_LEVELS.length; i++) {
+      const level = ROLLUP_LEVELS[i] as number;
+      const bucket = Math.floor(step / 2 ** level);
+      let r = levels[i];
+      if (r?.bucket !== bucket) {
+        if (r) this.closed.set(`${level}\u0000${r.bucket}\u0000${key}`, r);
+        r = this.closed.get(`${level}\u0000${bucket}\u0000${key}`);
+        if (r) this.closed.delete(`${level}\u0000${bucket}\u0000${key}`);
+        else r = { key, level, bucket, n: 0, minStep: step, minValue: value, maxStep: step, maxValue: value };
+        levels[i] = r;
+      }
+      r.n += 1;
+      widen(r, step, value, step, value);
+    }
   }
-  r.n += 1;
-  widen(r, step, value, step, value);
+
+  all(): Rollup[] {
+    return [...this.closed.values(), ...[...this.open.values()].flat()];
+  }
 }
