@@ -113,3 +113,26 @@ def test_training_loop_fits_a_toy_problem_deterministically():
     m2, _, _, _ = fit()
     assert info["history"][info["best_epoch"]]["score"] > 0.95
     assert torch.equal(m1.weight, m2.weight)
+
+
+def test_lora_mode_trains_adapters_only(bert_dir, tmp_path, monkeypatch):
+    pytest.importorskip("peft")
+    from ws2s.classification.strong import StrongModel
+    from ws2s.classification.context import RunContext
+    from ws2s.cache import Cache
+
+    cfg = tiny_config(bert_dir, strong={"model": bert_dir, "mode": "lora", "lora_rank": 2, "max_length": 32},
+                      methods=[{"name": "naive", "loss": "xent"}])
+    ctx = RunContext(torch.device("cpu"), "fp32", Cache(tmp_path, enabled=False), lambda e: None)
+    model = StrongModel(cfg["strong"], ["the movie was good"], 2, ctx).new_model(0)
+    trainable = {n for n, p in model.named_parameters() if p.requires_grad}
+    assert trainable and all("lora_" in n or n.startswith("head.") for n in trainable)
+    r, _ = run(cfg, tmp_path / "a", monkeypatch, tmp_path / "cache")
+    assert 0 <= r["summary"]["methods"]["naive"]["accuracy"]["mean"] <= 1
+
+
+def test_an_hf_model_can_be_a_weak_member(bert_dir, tmp_path, monkeypatch):
+    cfg = tiny_config(bert_dir, weak=[{"name": "bow", "arch": "bow"}, {"name": "bert", "arch": "hf", "model": bert_dir, "params": {"max_length": 32}}],
+                      methods=[{"name": "naive", "loss": "xent"}])
+    r, _ = run(cfg, tmp_path / "a", monkeypatch, tmp_path / "cache")
+    assert set(r["per_seed"][0]["weak"]) == {"bow", "bert"}

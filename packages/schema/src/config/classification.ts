@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { experimentBase, MethodConfig, SplitsConfig, StrongModelConfig, TaskConfig, TrainConfig, uniqueNames, WeakModelConfig } from "./common.js";
+import { experimentBase, MethodConfig, SplitsConfig, StrongModelConfig, TaskConfig, trainConfig, uniqueNames, WeakModelConfig } from "./common.js";
 
 export const ClassificationExperimentConfig = z
   .strictObject({
@@ -11,9 +11,9 @@ export const ClassificationExperimentConfig = z
     strong: StrongModelConfig.prefault({}),
     methods: z.array(MethodConfig).min(1).max(64),
     /** Training of every weak member (a member's params may override epochs, lr, batch_size). */
-    weak_train: TrainConfig.prefault({ epochs: 10, lr: 3e-3 }),
+    weak_train: trainConfig({ epochs: 10, batch_size: 32, lr: 3e-3, weight_decay: 0 }).prefault({}),
     /** Training of the ceiling and of every student. */
-    strong_train: TrainConfig.prefault({ epochs: 20, lr: 3e-3, batch_size: 64 }),
+    strong_train: trainConfig({ epochs: 20, batch_size: 64, lr: 3e-3, weight_decay: 0 }).prefault({}),
   })
   .superRefine((c, ctx) => {
     uniqueNames(c.methods, "methods", ctx);

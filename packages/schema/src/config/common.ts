@@ -100,12 +100,17 @@ export const MethodConfig = z.strictObject({
   params: z.record(z.string(), z.unknown()).default({}),
 });
 
-export const TrainConfig = z.strictObject({
-  epochs: z.number().int().min(1).max(1000).default(3),
-  batch_size: z.number().int().min(1).max(65536).default(32),
-  lr: z.number().positive().max(10).default(1e-3),
-  weight_decay: z.number().nonnegative().default(0),
-});
+/** A training-settings object whose field defaults are `d` (each use site owns its defaults). */
+export function trainConfig(d: { epochs: number; batch_size: number; lr: number; weight_decay: number }) {
+  return z.strictObject({
+    epochs: z.number().int().min(1).max(1000).default(d.epochs),
+    batch_size: z.number().int().min(1).max(65536).default(d.batch_size),
+    lr: z.number().positive().max(10).default(d.lr),
+    weight_decay: z.number().nonnegative().default(d.weight_decay),
+  });
+}
+
+export const TrainConfig = trainConfig({ epochs: 3, batch_size: 32, lr: 1e-3, weight_decay: 0 });
 
 /** Fields every experiment kind has. */
 export const experimentBase = {
