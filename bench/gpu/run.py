@@ -20,6 +20,9 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 if str(HERE) not in sys.path:
     sys.path.insert(0, str(HERE))
+# The ws2s sources as a fallback, so any Python with torch and transformers runs this (e.g. on a GPU
+# machine without the project's venv); an installed ws2s comes first.
+sys.path.append(str(HERE.parents[1] / "python" / "src"))
 
 import torch  # noqa: E402
 import transformers  # noqa: E402

@@ -96,7 +96,7 @@ def lm_head_xent(hidden: torch.Tensor, weight: torch.Tensor, labels: torch.Tenso
 
 
 def make_step_loss(compiled: bool):
-    xent = torch.compile(lm_head_xent) if compiled else lm_head_xent
+    xent = torch.compile(lm_head_xent, dynamic=True) if compiled else lm_head_xent
 
     def step_loss(model: torch.nn.Module, batch: dict, progress: float) -> torch.Tensor:
         # No attention mask: right padding under a causal mask never reaches a real token.
@@ -109,13 +109,13 @@ def make_step_loss(compiled: bool):
 def compile_blocks(model: LlamaForCausalLM) -> None:
     """Regional compilation: each decoder block in place; blocks share one compiled graph.
 
-    Bucketed batches come in a handful of shapes: after the second, dynamo compiles one graph with
-    dynamic sizes; the higher recompile limit keeps a stray shape (a one-row batch) from falling
-    back to eager.
+    Bucketed batches come in many shapes, so the graph is compiled with dynamic sizes from the start
+    (one compilation, not one per shape); the higher recompile limit keeps a stray specialisation
+    (a one-row batch, another dtype) from falling back to eager.
     """
     torch._dynamo.config.recompile_limit = max(torch._dynamo.config.recompile_limit, 32)
     for block in model.base_model.layers:
-        block.compile()
+        block.compile(dynamic=True)
 
 
 def ws2s_loop(model: torch.nn.Module, batches: list[dict], device: torch.device, step_loss) -> None:
