@@ -26,7 +26,7 @@ interface Props {
 export function Bars({ bars, title, domain, height = 220, format = (v) => v.toFixed(3), diagonal, showValues = true }: Props) {
   const W = Math.max(320, bars.length * 56 + 60);
   const H = height;
-  const pad = { l: 44, r: 8, t: 22, b: 44 };
+  const pad = { l: 44, r: 8, t: 34, b: 44 };
   const vals = bars.flatMap((b) => [b.value, b.low, b.high]).filter((v): v is number => typeof v === "number" && Number.isFinite(v));
   const [lo, hi] = domain ?? [Math.min(0, ...vals), Math.max(1e-9, ...vals)];
   const y = (v: number) => pad.t + (H - pad.t - pad.b) * (1 - (v - lo) / (hi - lo || 1));

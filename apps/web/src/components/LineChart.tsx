@@ -50,7 +50,7 @@ export function LineChart({ series, title, xLabel = "step", yLabel, height = 260
       title,
       width: Math.max(200, el.clientWidth),
       height,
-      legend: { show: legend },
+      legend: { show: legend, live: false },
       scales: { x: { time: false } },
       axes: [
         { label: xLabel, stroke: "currentColor", grid: { stroke: "rgba(128,128,128,0.15)" } },

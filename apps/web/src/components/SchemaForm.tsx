@@ -175,7 +175,7 @@ function JsonField(p: FieldProps) {
         type="text"
         className="mono"
         value={raw}
-        placeholder={p.schema.default !== undefined ? JSON.stringify(p.schema.default) : "JSON"}
+        placeholder={typeof p.schema.default === "string" ? p.schema.default : p.schema.default !== undefined ? JSON.stringify(p.schema.default) : "JSON"}
         onChange={(e) => {
           const t = e.target.value;
           setRaw(t);
@@ -195,13 +195,14 @@ function JsonField(p: FieldProps) {
   );
 }
 
-function ObjectFields(p: FieldProps) {
+/** An object's fields; inside its own fieldset unless `bare` (the caller already frames it). */
+function ObjectFields(p: FieldProps & { bare?: boolean }) {
   const props = p.schema.properties ?? {};
   const req = new Set(p.schema.required ?? []);
   const body = Object.entries(props).map(([k, s]) => (
     <Field key={k} schema={s} path={[...p.path, k]} value={getIn(p.value, [k])} set={p.set} errors={p.errors} label={k} required={req.has(k)} />
   ));
-  if (p.path.length === 0) return <><Messages path={p.path} errors={p.errors} />{body}</>;
+  if (p.path.length === 0 || p.bare) return <><Messages path={p.path} errors={p.errors} />{body}</>;
   return (
     <fieldset data-path={pathKey(p.path)}>
       <legend>{p.label}</legend>
@@ -248,7 +249,7 @@ function Branches(p: FieldProps) {
     <>
       {selector}
       <Messages path={p.path} errors={p.errors} />
-      {fields && <ObjectFields {...p} schema={fields} path={p.path} label={p.label} />}
+      {fields && <ObjectFields {...p} schema={fields} bare />}
     </>
   );
   if (p.path.length === 0) return inner;
@@ -282,7 +283,7 @@ function ObjectList(p: FieldProps) {
               Remove
             </button>
           </div>
-          <ObjectFields schema={item} path={[...p.path, i]} value={v} set={p.set} errors={p.errors} label={`${noun} ${i + 1}`} required />
+          <ObjectFields schema={item} path={[...p.path, i]} value={v} set={p.set} errors={p.errors} label={`${noun} ${i + 1}`} required bare />
         </div>
       ))}
       <button type="button" className="btn" onClick={() => p.set(p.path, [...items, skeleton(item)])}>
