@@ -6,19 +6,9 @@ import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { chromium } from "playwright-core";
 import { createWebHandler } from "../../apps/web/handler.js";
+import type { ChartBenchResult as Result } from "../../apps/web/src/lib/chartBench.js";
 import { buildWeb } from "../../scripts/build-web.mjs";
 import { CHROMIUM_ARGS, ensureChromium } from "../../scripts/ensure-chromium.mjs";
-
-interface Result {
-  series: number;
-  points: number;
-  initialRenderMs: number;
-  frames: number;
-  meanFrameMs: number;
-  p95FrameMs: number;
-  meanDrawMs: number;
-  p95DrawMs: number;
-}
 
 const repeats = Number(process.argv[2] ?? 3);
 const executablePath = ensureChromium();
