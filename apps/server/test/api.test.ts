@@ -172,6 +172,18 @@ describe("runs", () => {
     expect((await call(s, "run.get", { id: retry.data.id })).data).toMatchObject({ status: "queued", retryOf: a.data.id });
   });
 
+  it("marks runs left running by a crashed server as interrupted on start, keeping queued ones queued", async () => {
+    const { data } = await call(s, "experiment.create", { config: TINY_CONFIG });
+    const a = await call(s, "run.start", { experimentId: data.id });
+    const b = await call(s, "run.start", { experimentId: data.id });
+    s.services.sqlite.prepare("UPDATE runs SET status = 'running' WHERE id = ?").run(a.data.id); // as if it were executing
+    await s.close();
+    s = await server(sb, { concurrency: 0 });
+    expect((await call(s, "run.get", { id: a.data.id })).data).toMatchObject({ status: "interrupted", reason: expect.stringMatching(/retry/) });
+    expect((await call(s, "run.get", { id: b.data.id })).data.status).toBe("queued");
+    expect((await call(s, "experiment.list", {})).data.items[0].lastStatus).toBe("queued");
+  });
+
   it("answers an unknown run with 404", async () => {
     expect((await call(s, "run.get", { id: "run_nope" })).status).toBe(404);
   });

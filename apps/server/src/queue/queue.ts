@@ -108,7 +108,7 @@ export class RunQueue {
       const outDir = run.outDir as string;
       mkdirSync(outDir, { recursive: true });
       const repro = await captureRepro(run.config, gpu);
-      if (a.cancelRequested) throw new CancelledBeforeStart();
+      if (a.cancelRequested || this.closed) throw new CancelledBeforeStart();
       const { job, params } = this.opts.jobFor({ id: run.id, config: run.config, outDir });
       const env: Record<string, string> = { CUDA_VISIBLE_DEVICES: gpu ?? "" };
       a.handle = startJob({ job, params, env, onEvent: (e) => this.onEvent(run.id, a, e) });
