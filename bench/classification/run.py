@@ -15,6 +15,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from ws2s.classification.report import format_table
+
 ROOT = Path(__file__).resolve().parents[2]
 PY = ROOT / "python" / ".venv" / "bin" / "python"
 
@@ -27,32 +29,14 @@ def run(config: Path, out: Path, cache: Path) -> tuple[dict, float]:
     return json.loads((out / "results.json").read_text()), time.perf_counter() - t0
 
 
-def ci(d: dict, key="mean") -> str:
-    if d.get(key) is None:
-        return "n/a (flagged)"
-    return f"{d[key]:.3f} [{d['low']:.3f}, {d['high']:.3f}]"
-
-
 def main() -> None:
     config = Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / "experiments" / "demo-classification.json"
     with tempfile.TemporaryDirectory(prefix="ws2s-bench-") as tmp:
         tmp = Path(tmp)
         cold, cold_s = run(config, tmp / "cold", tmp / "cache")
         warm, warm_s = run(config, tmp / "warm", tmp / "cache")
-    s = cold["summary"]
-    print(f"config: {config.relative_to(ROOT) if config.is_relative_to(ROOT) else config}  seeds: {cold['seeds']}  device: {cold['device']}")
-    print(f"{'model / method':<22} {'test accuracy (95% CI)':<28} {'PGR vs mean weak (95% CI)':<28} {'PGR vs ensemble':<28}")
-    print(f"{'weak members (mean)':<22} {ci(s['weak_mean']):<28}")
-    for name, acc in cold["per_seed"][0]["weak"].items():
-        accs = [ps["weak"][name]["accuracy"] for ps in cold["per_seed"]]
-        print(f"{'  ' + name:<22} {sum(accs) / len(accs):.3f}")
-    print(f"{'weak ensemble':<22} {ci(s['ensemble']):<28}")
-    print(f"{'strong ceiling':<22} {ci(s['ceiling']):<28}")
-    for name, m in s["methods"].items():
-        print(f"{'student ' + name:<22} {ci(m['accuracy']):<28} {ci(m['pgr'], 'pgr'):<28} {ci(m['pgr_vs_ensemble'], 'pgr'):<28}")
-    print(f"best method: {s['best_method']}")
-    if cold["flags"]:
-        print("flags:", *cold["flags"], sep="\n  ")
+    print(f"config: {config}")
+    print(format_table(cold))
     stages = ", ".join(f"{k} {v:.1f}s" for k, v in cold["timings"]["stages_s"].items())
     print(f"cold run: {cold_s:.1f}s wall ({cold['timings']['total_s']:.1f}s in the pipeline: {stages})")
     c = warm["cache"]

@@ -104,3 +104,10 @@ def test_job_fails_before_training(tmp_path):
     with pytest.raises(ConfigError):
         run_experiment({"config": bad, "out_dir": str(tmp_path / "run")}, lambda e: None)
     assert not (tmp_path / "run").exists() and not (tmp_path / ".cache").exists()
+
+
+def test_a_missing_required_field_is_named():
+    e = error_of(classification_config(task={"source": "jsonl"}))
+    assert e.field == "task.path" and "required" in str(e)
+    e = error_of(classification_config(task={"source": "ftp"}))
+    assert e.field == "task" and "builtin" in str(e)

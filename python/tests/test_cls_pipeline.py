@@ -136,3 +136,15 @@ def test_an_hf_model_can_be_a_weak_member(bert_dir, tmp_path, monkeypatch):
                       methods=[{"name": "naive", "loss": "xent"}])
     r, _ = run(cfg, tmp_path / "a", monkeypatch, tmp_path / "cache")
     assert set(r["per_seed"][0]["weak"]) == {"bow", "bert"}
+
+
+def test_the_job_returns_json_results_through_the_event_stream(bert_dir, tmp_path, monkeypatch):
+    from ws2s.jobs import run_job
+
+    monkeypatch.setenv("WS2S_CACHE_DIR", str(tmp_path / "cache"))
+    cfg = classification_config(strong={"model": bert_dir, "max_length": 32}, seeds=[0, 1])
+    emit = CollectingEmitter()
+    assert run_job("run_experiment", {"config": cfg, "out_dir": str(tmp_path / "run")}, emit)
+    done = emit.events[-1]
+    assert done["type"] == "done" and done["result"]["summary"]["methods"]["naive"]["pgr"]["n_seeds"] == 2
+    assert (tmp_path / "run" / "results.json").exists()

@@ -55,6 +55,10 @@ def cmd_run(args) -> int:
         raise
     finally:
         emit.close()
+    if results.get("kind") == "classification":
+        from ws2s.classification.report import format_table
+
+        print(format_table(results), file=sys.stderr)
     print(f"wrote {out / 'results.json'} in {results['timings']['total_s']:.1f}s", file=sys.stderr)
     return 0
 

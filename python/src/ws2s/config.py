@@ -73,11 +73,15 @@ def _schema_error(err: jsonschema.ValidationError) -> ConfigError:
         inner = [e for e in err.context if branch is not None and err.schema["oneOf"][e.schema_path[0]] is branch]
         if inner:
             best = jsonschema.exceptions.best_match(inner)
-            return _schema_error(best) if best.validator == "oneOf" else ConfigError(field_path(best.absolute_path), best.message)
+            return _schema_error(best)
         if branch is None and isinstance(err.instance, dict):
             options = [b["properties"][k]["const"] for b in err.schema["oneOf"] for k in b.get("properties", {}) if "const" in b["properties"][k]]
             return ConfigError(field_path(err.absolute_path), f"no variant matches; discriminator must be one of {options}")
-    return ConfigError(field_path(best.absolute_path), best.message)
+    path = list(best.absolute_path)
+    if best.validator == "required" and isinstance(best.instance, dict):
+        missing = [k for k in best.validator_value if k not in best.instance]
+        return ConfigError(field_path([*path, *missing[:1]]), "is required")
+    return ConfigError(field_path(path), best.message)
 
 
 def validate_schema(raw: dict) -> dict:

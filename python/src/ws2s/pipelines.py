@@ -35,9 +35,12 @@ def check_config(config: dict, check_data: bool = True) -> None:
     spec = CHECKS.get(config["kind"])
     if spec is None:
         return
+    module = spec.partition(":")[0]
     try:
         fn = _resolve(spec)
-    except (ModuleNotFoundError, AttributeError):
+    except ModuleNotFoundError as e:
+        if e.name != module:  # a broken import inside the checks module is a real error
+            raise
         return
     fn(config, check_data=check_data)
 

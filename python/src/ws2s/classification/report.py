@@ -107,3 +107,25 @@ def json_safe(x):
     if isinstance(x, np.bool_):
         return bool(x)
     return x
+
+
+def format_table(results: dict) -> str:
+    """The summary as a text table: weak members, ensemble, ceiling, every method (accuracy, PGR with 95% CIs)."""
+
+    def ci(d: dict, key: str = "mean") -> str:
+        if d.get(key) is None:
+            return "n/a (flagged)"
+        return f"{d[key]:.3f} [{d['low']:.3f}, {d['high']:.3f}]"
+
+    s, per_seed = results["summary"], results["per_seed"]
+    lines = [f"{'model / method':<22} {'test accuracy (95% CI)':<28} {'PGR vs mean weak (95% CI)':<28} {'PGR vs ensemble (95% CI)':<28}",
+             f"{'weak members (mean)':<22} {ci(s['weak_mean'])}"]
+    for name in per_seed[0]["weak"]:
+        accs = [p["weak"][name]["accuracy"] for p in per_seed]
+        lines.append(f"{'  ' + name:<22} {sum(accs) / len(accs):.3f}")
+    lines += [f"{'weak ensemble':<22} {ci(s['ensemble'])}", f"{'strong ceiling':<22} {ci(s['ceiling'])}"]
+    for name, m in s["methods"].items():
+        lines.append(f"{'student ' + name:<22} {ci(m['accuracy']):<28} {ci(m['pgr'], 'pgr'):<28} {ci(m['pgr_vs_ensemble'], 'pgr'):<28}")
+    lines.append(f"best method: {s['best_method']}; seeds {results['seeds']}; device {results['device']}")
+    lines += [f"flag: {f}" for f in results["flags"]]
+    return "\n".join(lines)

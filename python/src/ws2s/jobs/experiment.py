@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from ws2s.config import load_config
+from ws2s.events import JsonlEmitter
 from ws2s.jobs import register
 from ws2s.pipelines import run_pipeline
 
@@ -12,4 +15,12 @@ def run_experiment(params: dict, emit) -> dict:
     if not isinstance(params, dict) or "config" not in params or "out_dir" not in params:
         raise ValueError('run_experiment takes params {"config": <experiment config>, "out_dir": "<directory>"}')
     config = load_config(params["config"])  # every check before any training
-    return run_pipeline(config, params["out_dir"], emit)
+    out = Path(params["out_dir"])
+    out.mkdir(parents=True, exist_ok=True)
+    with JsonlEmitter(out / "events.jsonl") as file:  # the run directory keeps its own copy of the stream
+
+        def both(event: dict) -> None:
+            emit(event)
+            file(event)
+
+        return run_pipeline(config, out, both)
