@@ -3,6 +3,7 @@ import Fastify, { type FastifyInstance } from "fastify";
 import { RunBus } from "./bus.js";
 import { openDb } from "./db/open.js";
 import { requireToken } from "./http/auth.js";
+import { registerRunFiles } from "./http/files.js";
 import { mountWeb } from "./http/web.js";
 import { resolveOptions, type ResolvedOptions, type ServerOptions } from "./options.js";
 import { RunQueue } from "./queue/queue.js";
@@ -48,6 +49,7 @@ export async function createServer(options: ServerOptions = {}): Promise<Ws2sSer
     prefix: "/trpc",
     trpcOptions: { router: appRouter, createContext: () => services } satisfies FastifyTRPCPluginOptions<AppRouter>["trpcOptions"],
   });
+  registerRunFiles(app, services);
   app.get("/api/health", async () => ({ ok: true, running: queue.running().size, concurrency: opts.concurrency, gpus: opts.gpus }));
   const web = opts.web ? await mountWeb(app) : false;
 

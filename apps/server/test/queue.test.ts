@@ -1,3 +1,5 @@
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { Ws2sServer } from "../src/app.js";
 import { call, createAndStart, sandbox, server, TINY_CONFIG, until, waitForStatus, type JobTable, type Sandbox } from "./helpers.js";
@@ -54,6 +56,10 @@ describe("run queue", () => {
     expect(results.data.repro.git.commit).toMatch(/^[0-9a-f]{40}$/);
     const list = await call(s, "experiment.list", { sortBy: "pgr/naive" });
     expect(list.data.items[0]).toMatchObject({ id: experimentId, lastStatus: "succeeded", sortValue: 0.5 });
+    writeFileSync(join(run.outDir, "note.txt"), "hello");
+    expect((await s.app.inject({ url: `/api/runs/${runId}/files/note.txt` })).body).toBe("hello");
+    expect((await s.app.inject({ url: `/api/runs/${runId}/files/..%2F..%2Fdb%2Fws2s.db` })).statusCode).toBe(400);
+    expect((await s.app.inject({ url: `/api/runs/${runId}/files/missing.txt` })).statusCode).toBe(404);
     const byAccuracy = await call(s, "experiment.list", { sortBy: "summary/methods/naive/accuracy/mean" });
     expect(byAccuracy.data.items[0].sortValue).toBe(0.8);
   }, 60_000);

@@ -123,11 +123,15 @@ export const runRouter = router({
     };
   }),
 
-  /** Artifacts the job reported, and the files in the run's output directory. */
+  /** Artifacts the job reported, and the files in the run's output directory (each with its download URL). */
   artifacts: procedure.input(RunIdInput).query(({ ctx, input }) => {
     const run = getRun(ctx.db, input.id);
     const reported = ctx.db.select().from(artifacts).where(eq(artifacts.runId, run.id)).all();
-    return { outDir: run.outDir, reported, files: run.outDir ? listFiles(run.outDir) : [] };
+    const files = (run.outDir ? listFiles(run.outDir) : []).map((f) => ({
+      ...f,
+      url: `/api/runs/${run.id}/files/${f.path.split("/").map(encodeURIComponent).join("/")}`,
+    }));
+    return { outDir: run.outDir, reported, files };
   }),
 
   /** A text file from the run's output directory (examples.jsonl for the web's examples view), ≤ 32 MiB. */
