@@ -38,7 +38,8 @@ def run(config: dict, out_dir: str | Path, emit=null_emit) -> dict:
         if si == 0:
             meta = {"classes": data.dataset.classes, "sizes": {s: len(v) for s, v in data.idx.items()},
                     "class_balance": data.balance(), "examples": len(data.dataset)}
-            ctx.log(f"data: {len(data.dataset)} examples, classes {data.dataset.classes}, splits {meta['sizes']}")
+            balance = {s: {c: round(f, 3) for c, f in b.items()} for s, b in meta["class_balance"].items()}
+            ctx.log(f"data: {len(data.dataset)} examples, classes {data.dataset.classes}, splits {meta['sizes']}, class balance {balance}")
 
         weak, weak_step = weak_ensemble(members, data, config, seed, ctx, weak_step, len(seeds) * len(members))
 

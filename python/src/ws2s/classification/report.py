@@ -46,7 +46,9 @@ def _ci(values: list[float]) -> dict:
 
 def summarise(per_seed: list[dict], methods: list[dict]) -> dict:
     """Means with bootstrap CIs over seeds; PGR of mean scores with CI, vs mean weak and vs ensemble."""
-    get = lambda path: [r for r in (_dig(s, path) for s in per_seed)]  # noqa: E731
+    def get(path: str) -> list[float]:
+        return [_dig(s, path) for s in per_seed]
+
     weak_acc, ens_acc, ceil_acc = get("weak_mean.accuracy"), get("ensemble.accuracy"), get("ceiling.accuracy")
     out = {"weak_mean": _ci(weak_acc), "ensemble": _ci(ens_acc), "ceiling": _ci(ceil_acc), "methods": {}}
     for m in methods:
