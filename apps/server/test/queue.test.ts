@@ -60,6 +60,9 @@ describe("run queue", () => {
     expect((await s.app.inject({ url: `/api/runs/${runId}/files/note.txt` })).body).toBe("hello");
     expect((await s.app.inject({ url: `/api/runs/${runId}/files/..%2F..%2Fdb%2Fws2s.db` })).statusCode).toBe(400);
     expect((await s.app.inject({ url: `/api/runs/${runId}/files/missing.txt` })).statusCode).toBe(404);
+    expect((await call(s, "run.file", { id: runId, path: "note.txt" })).data).toEqual({ path: "note.txt", bytes: 5, text: "hello" });
+    expect((await call(s, "run.file", { id: runId, path: "../../x" })).error?.data.issues?.[0]?.path).toEqual(["path"]);
+    expect((await call(s, "run.file", { id: runId, path: "nope.txt" })).status).toBe(404);
     const byAccuracy = await call(s, "experiment.list", { sortBy: "summary/methods/naive/accuracy/mean" });
     expect(byAccuracy.data.items[0].sortValue).toBe(0.8);
   }, 60_000);

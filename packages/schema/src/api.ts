@@ -84,6 +84,12 @@ export const RunEventsInput = z.object({
   lastEventId: z.string().max(32).nullish(),
 });
 
+export const RunFileInput = z.object({
+  id,
+  /** A path inside the run's output directory, e.g. "examples.jsonl". */
+  path: z.string().min(1).max(1000),
+});
+
 export type ExperimentListInput = z.input<typeof ExperimentListInput>;
 export type RunStartInput = z.input<typeof RunStartInput>;
 export type RunMetricsInput = z.input<typeof RunMetricsInput>;

@@ -1,12 +1,12 @@
-import { RunEventsInput, RunIdInput, RunListInput, RunMetricsInput, RunStartInput, TERMINAL_STATUSES, type RunStatus } from "@ws2s/schema";
+import { RunEventsInput, RunFileInput, RunIdInput, RunListInput, RunMetricsInput, RunStartInput, TERMINAL_STATUSES, type RunStatus } from "@ws2s/schema";
 import { eq } from "drizzle-orm";
-import { readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { listFiles } from "../artifacts.js";
+import { TRPCError } from "@trpc/server";
+import { listFiles, readRunFile } from "../artifacts.js";
 import { applyOverrides, cartesian } from "../config-paths.js";
 import { confine, PathNotAllowedError } from "../confine.js";
 import { artifacts } from "../db/schema.js";
-import { badInput, conflict, notFound } from "../errors.js";
+import { badInput, conflict } from "../errors.js";
 import { getExperiment } from "../store/experiments.js";
 import { getRun, insertRun, listRuns } from "../store/runs.js";
 import { procedure, router, type Services } from "../trpc.js";
@@ -134,19 +134,24 @@ export const runRouter = router({
     return { outDir: run.outDir, reported, files };
   }),
 
-  /** A text file from the run's output directory (examples.jsonl for the web's examples view), ≤ 32 MiB. */
-  file: procedure.input(RunIdInput.extend({ path: RunIdInput.shape.id })).query(({ ctx, input }) => {
+  /** A text file from the run's output directory, e.g. examples.jsonl (confined to that directory). */
+  file: procedure.input(RunFileInput).query(({ ctx, input }) => {
     const run = getRun(ctx.db, input.id);
-    let file: string;
+    if (!run.outDir) throw new TRPCError({ code: "NOT_FOUND", message: `run ${run.id} has no output directory` });
+    let path: string;
     try {
-      file = confine(input.path, run.outDir ? [run.outDir] : []);
+      path = confine(input.path, [run.outDir]);
     } catch (e) {
       if (e instanceof PathNotAllowedError) throw badInput([{ path: ["path"], message: e.message }]);
       throw e;
     }
-    const bytes = statSync(file, { throwIfNoEntry: false })?.size;
-    if (bytes === undefined) throw notFound("file", input.path);
-    if (bytes > 32 * 1024 * 1024) throw badInput([{ path: ["path"], message: `${input.path} is ${bytes} bytes; at most 32 MiB is served` }]);
-    return { path: input.path, bytes, text: readFileSync(file, "utf8") };
+    let file;
+    try {
+      file = readRunFile(path);
+    } catch (e) {
+      throw new TRPCError({ code: "PAYLOAD_TOO_LARGE", message: (e as Error).message });
+    }
+    if (!file) throw new TRPCError({ code: "NOT_FOUND", message: `no file "${input.path}" in the output of run ${run.id}` });
+    return { path: input.path, ...file };
   }),
 });
