@@ -1,7 +1,7 @@
 """Model registry. A ``TextClassifier`` bundles a module ``forward(input_ids, attention_mask) -> logits``
 with the tokenizer that feeds it, so weak models with their own vocabularies and HF models look alike.
 
-``WEAK_ARCHS`` maps ``weak[i].arch`` to a builder ``(params, train_texts, num_classes, seed) -> TextClassifier``.
+``WEAK_ARCHS`` maps ``weak[i].arch`` to a builder ``(member, weak_train texts, num_classes, vocab) -> TextClassifier``.
 """
 
 from __future__ import annotations
@@ -40,8 +40,8 @@ def build_small(arch: str, params: dict, train_texts: list[str], num_classes: in
     return TextClassifier(module, lambda texts: [tok.encode(t, max_length) for t in texts], state={"vocab": tok.vocab})
 
 
-def build_hf(params: dict, train_texts: list[str], num_classes: int, vocab=None, *, model: str, max_length: int = 128,
-             pooling: str = "auto", trust_remote_code: bool = False) -> TextClassifier:
+def build_hf(model: str, num_classes: int, max_length: int = 128, pooling: str = "auto", trust_remote_code: bool = False) -> TextClassifier:
+    """Any HF encoder/decoder (hub id or path) with a linear head, fed by its own tokenizer."""
     tok = load_tokenizer(model, trust_remote_code)
     module = load_hf_classifier(model, num_classes, pooling, trust_remote_code)
 
@@ -51,24 +51,35 @@ def build_hf(params: dict, train_texts: list[str], num_classes: int, vocab=None,
     return TextClassifier(module, encode, pad_id=tok.pad_token_id, padding_side=tok.padding_side)
 
 
-WEAK_ARCHS: dict[str, str] = {**{k: "small" for k in SMALL_ARCHS}, "hf": "hf"}
+WeakBuilder = Callable[[dict, list[str], int, "list[str] | None"], TextClassifier]
+
+
+def _small_builder(arch: str) -> WeakBuilder:
+    def build(member: dict, train_texts: list[str], num_classes: int, vocab: list[str] | None = None) -> TextClassifier:
+        return build_small(arch, member["params"], train_texts, num_classes, vocab)
+
+    return build
+
+
+def _hf_builder(member: dict, train_texts: list[str], num_classes: int, vocab: list[str] | None = None) -> TextClassifier:
+    return build_hf(member["model"], num_classes, **{k: v for k, v in member["params"].items() if k not in TRAIN_KEYS})
+
+
+#: weak[i].arch -> builder(member config, weak_train texts, classes, cached vocabulary or None).
+WEAK_ARCHS: dict[str, WeakBuilder] = {**{a: _small_builder(a) for a in SMALL_ARCHS}, "hf": _hf_builder}
 
 
 def weak_param_names(arch: str) -> set[str]:
     """Parameter names ``weak[i].params`` may use for ``arch``."""
     if arch == "hf":
-        return TRAIN_KEYS | {"max_length", "pooling", "trust_remote_code"}
+        return TRAIN_KEYS | (set(inspect.signature(build_hf).parameters) - {"model", "num_classes"})
     sig = inspect.signature(SMALL_ARCHS[arch].__init__).parameters
     return (set(sig) - {"self", "vocab_size", "num_classes"}) | TRAIN_KEYS | TOKENIZER_KEYS
 
 
 def build_weak(member: dict, train_texts: list[str], num_classes: int, vocab: list[str] | None = None) -> TextClassifier:
     """The untrained weak model for config entry ``member`` (``vocab`` rebuilds a cached one)."""
-    params = dict(member.get("params", {}))
-    if member["arch"] == "hf":
-        keep = {k: v for k, v in params.items() if k not in TRAIN_KEYS}
-        return build_hf(params, train_texts, num_classes, model=member["model"], **keep)
-    return build_small(member["arch"], params, train_texts, num_classes, vocab)
+    return WEAK_ARCHS[member["arch"]]({"params": {}, **member}, train_texts, num_classes, vocab)
 
 
 __all__ = ["TextClassifier", "WEAK_ARCHS", "TRAIN_KEYS", "build_weak", "build_hf", "weak_param_names", "resolve_model"]
