@@ -12,8 +12,10 @@ import { REPO_ROOT } from "./options.js";
 
 const USAGE = `usage:
   ws2s run CONFIG.json [--out DIR]        run one experiment headless (no server), printing progress
-  ws2s serve [--port 8787] [--host 127.0.0.1] [--db PATH] [--runs DIR] [--allow-remote-code]
-                                          start the API (and the web app when built)
+  ws2s serve [--port 8787] [--host 127.0.0.1] [--db PATH] [--runs DIR] [--data DIR]... [--concurrency N]
+             [--allow-remote-code] [--no-web]
+                                          start the API (and the web app when built); a host other than
+                                          127.0.0.1 needs WS2S_TOKEN
   ws2s ls [--db PATH] [--limit 50]        list runs stored in the database`;
 
 const DEFAULT_DB = resolve(REPO_ROOT, ".ws2s/ws2s.db");
@@ -91,6 +93,8 @@ async function serveCommand(args: string[]): Promise<void> {
       host: { type: "string", default: "127.0.0.1" },
       db: { type: "string", default: DEFAULT_DB },
       runs: { type: "string" },
+      data: { type: "string", multiple: true },
+      concurrency: { type: "string" },
       "allow-remote-code": { type: "boolean", default: false },
       "no-web": { type: "boolean", default: false },
     },
@@ -100,6 +104,8 @@ async function serveCommand(args: string[]): Promise<void> {
     host: values.host,
     dbPath: resolve(values.db),
     ...(values.runs ? { runsRoot: resolve(values.runs) } : {}),
+    ...(values.data ? { dataRoots: values.data.map((d) => resolve(d)) } : {}),
+    ...(values.concurrency ? { concurrency: Number(values.concurrency) } : {}),
     allowRemoteCode: values["allow-remote-code"],
     web: !values["no-web"],
   });
