@@ -2,6 +2,9 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
+// `next dev` alone has no API: WS2S_API_URL=http://127.0.0.1:8787 npm run dev -w @ws2s/web forwards
+// /trpc and /api to a running `ws2s serve`. Production serves both from one port and needs none.
+const api = process.env.WS2S_API_URL;
 
 /** @type {import("next").NextConfig} */
 const config = {
@@ -16,6 +19,13 @@ const config = {
   outputFileTracingRoot: root,
   devIndicators: false,
   poweredByHeader: false,
+  async rewrites() {
+    if (!api) return [];
+    return [
+      { source: "/trpc/:path*", destination: `${api}/trpc/:path*` },
+      { source: "/api/:path*", destination: `${api}/api/:path*` },
+    ];
+  },
 };
 
 export default config;

@@ -66,16 +66,26 @@ describe("web app (chromium, real server, smoke experiment)", () => {
     await shot(page, "run-succeeded");
   });
 
-  it("compares two runs", async () => {
+  it("launches a sweep from the form and compares its runs", async () => {
     const { page, url } = s;
-    const first = await trpc<{ experimentId: string }>(url, "run.get", { id: firstRun });
-    const clone = await trpc<{ id: string }>(url, "experiment.clone", { id: first.experimentId, name: "e2e smoke seed 1", overrides: { seeds: [1] } }, "mutation");
-    const second = await trpc<{ id: string }>(url, "run.start", { experimentId: clone.id }, "mutation");
-    await waitForRun(url, second.id);
+    await page.goto(`${url}/new?from=${firstRun}`);
+    await expect.poll(() => page.locator('[data-path="name"]').inputValue()).toBe("e2e smoke (copy)");
+    await page.locator('[data-path="name"]').fill("e2e sweep");
+    await page.getByRole("button", { name: "Add sweep axis" }).click();
+    await page.getByLabel("sweep path 1").fill("seeds");
+    await page.getByLabel("sweep values 1").fill("[[0], [1]]");
+    await expect.poll(() => page.getByTestId("launch").textContent()).toBe("Launch sweep (2 runs)");
+    await page.getByTestId("launch").click();
+    await page.waitForURL(/\/runs\/[^/]+$/);
+    const parent = page.url().split("/runs/")[1]!;
+    await expect.poll(() => page.getByRole("heading", { name: "Sweep runs (2)" }).count()).toBe(1);
+    const { children } = await trpc<{ children: { id: string }[] }>(url, "run.get", { id: parent });
+    for (const c of children) await waitForRun(url, c.id);
+
     await page.goto(url);
     const rows = page.getByTestId("table-row");
-    await expect.poll(() => rows.count()).toBe(2);
-    for (const id of [firstRun, second.id]) await page.getByLabel(`select ${id}`).check();
+    await expect.poll(() => rows.count()).toBe(4); // the first run, the sweep and its two children
+    for (const c of children) await page.getByLabel(`select ${c.id}`).check();
     await page.getByTestId("compare-selected").click();
     await page.waitForURL(/\/compare\?runs=/);
     const table = page.getByTestId("compare-pgr");

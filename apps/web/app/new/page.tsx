@@ -1,16 +1,34 @@
 "use client";
-import { useRouter } from "next/navigation";
-import { useMemo, useState } from "react";
+import { useQuery } from "@tanstack/react-query";
+import { useRouter, useSearchParams } from "next/navigation";
+import { Suspense, useEffect, useMemo, useState } from "react";
+import { Failed } from "../../src/components/States";
 import { SchemaForm } from "../../src/components/SchemaForm";
 import { SweepBuilder } from "../../src/components/SweepBuilder";
 import { PRESETS } from "../../src/lib/presets";
-import { useTRPCClient } from "../../src/lib/trpc";
+import { useTRPC, useTRPCClient } from "../../src/lib/trpc";
 import { checkConfig, checkSweep, CONFIG_SCHEMA, issuesToErrors, KINDS, type Issue, type SweepRow } from "../../src/lib/validate";
 
 const presets = PRESETS.filter((p) => KINDS.has(String(p.config.kind)));
 
 export default function NewExperimentPage() {
+  return (
+    <Suspense fallback={null}>
+      <NewExperiment />
+    </Suspense>
+  );
+}
+
+/** A run's resolved config as the start of a new experiment: same settings, a new name. */
+function editable(config: Record<string, unknown>): Record<string, unknown> {
+  return { ...config, name: `${String(config.name ?? "experiment")} (copy)` };
+}
+
+function NewExperiment() {
   const router = useRouter();
+  const trpc = useTRPC();
+  const from = useSearchParams().get("from");
+  const source = useQuery({ ...trpc.run.get.queryOptions({ id: from ?? "" }), enabled: Boolean(from) });
   const client = useTRPCClient();
   const [preset, setPreset] = useState(presets[0]?.id ?? "");
   const [version, setVersion] = useState(0); // remounts the form when a preset replaces the value
@@ -20,6 +38,14 @@ export default function NewExperimentPage() {
   const [failure, setFailure] = useState<string | null>(null);
   const [sending, setSending] = useState(false);
   const [sweepRows, setSweepRows] = useState<SweepRow[]>([]);
+
+  // "Edit as new" from a run page: start from that run's resolved config.
+  useEffect(() => {
+    if (!source.data) return;
+    setValue(editable(source.data.config as Record<string, unknown>));
+    setPreset("");
+    setVersion((v) => v + 1);
+  }, [source.data]);
 
   const checked = useMemo(() => checkConfig(value), [value]);
   const sweep = useMemo(() => (checked.ok ? checkSweep(value, sweepRows) : null), [checked, value, sweepRows]);
@@ -68,6 +94,7 @@ export default function NewExperimentPage() {
       <div className="row" role="group" aria-label="Presets">
         <label htmlFor="preset">Preset</label>
         <select id="preset" value={preset} onChange={(e) => load(e.target.value)}>
+          {preset === "" && <option value="">{from ? `from run ${from}` : "—"}</option>}
           {presets.map((p) => (
             <option key={p.id} value={p.id}>
               {p.label}
@@ -76,6 +103,7 @@ export default function NewExperimentPage() {
         </select>
         <span className="muted">{presets.find((p) => p.id === preset)?.note}</span>
       </div>
+      {source.error && <Failed what={`run ${from}`} error={source.error} />}
       <form
         noValidate
         onSubmit={(e) => {

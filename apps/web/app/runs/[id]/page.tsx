@@ -59,6 +59,9 @@ export default function RunPage() {
             Examples
           </Link>
         )}
+        <Link className="btn" href={`/new?from=${id}`}>
+          Edit as new
+        </Link>
         <Link className="btn" href={`/compare?runs=${id}`}>
           Compare…
         </Link>
