@@ -32,9 +32,20 @@ async function git(): Promise<{ commit: string | null; dirty: boolean | null }> 
   }
 }
 
+/** The assigned GPU's name, memory and driver (nvidia-smi), or null on CPU / without nvidia-smi. */
+async function gpuInfo(gpu: string | null): Promise<string | null> {
+  if (gpu === null) return null;
+  try {
+    const { stdout } = await run("nvidia-smi", ["--query-gpu=name,memory.total,driver_version", "--format=csv,noheader", "-i", gpu], { timeout: 10_000 });
+    return stdout.trim() || null;
+  } catch {
+    return null;
+  }
+}
+
 /** What is needed to reproduce a run: config, code version, package versions, seeds, hardware. */
 export async function captureRepro(config: Record<string, unknown>, gpu: string | null): Promise<Record<string, unknown>> {
-  const [code, python] = await Promise.all([git(), pythonPackages()]);
+  const [code, python, gpuName] = await Promise.all([git(), pythonPackages(), gpuInfo(gpu)]);
   const cpu = cpus();
   return {
     config,
@@ -48,6 +59,7 @@ export async function captureRepro(config: Record<string, unknown>, gpu: string 
       cpuCount: cpu.length,
       memoryBytes: totalmem(),
       cudaVisibleDevices: gpu,
+      gpu: gpuName,
     },
   };
 }
