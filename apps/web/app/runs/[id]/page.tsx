@@ -11,6 +11,8 @@ import { useTRPC } from "../../../src/lib/trpc";
 import { useRunStream } from "../../../src/lib/useRunStream";
 
 const ACTIVE = new Set(["queued", "running"]);
+// tRPC's subscription states in words: "pending" means connected and waiting for events.
+const STREAM = { connecting: "connecting…", pending: "live", idle: "closed", error: "reconnecting…" } as const;
 
 export default function RunPage() {
   const { id } = useParams<{ id: string }>();
@@ -69,7 +71,7 @@ export default function RunPage() {
       <p className="muted">
         experiment <span className="mono">{r.experimentId}</span> · created {new Date(r.createdAt).toLocaleString()} · elapsed {fmtDuration(elapsed)}
         {r.gpu ? ` · GPU ${r.gpu}` : ""}
-        {!isSweep && ` · stream ${stream.connection}`}
+        {!isSweep && ` · events ${STREAM[stream.connection]}`}
       </p>
       {cancel.error && <Failed what="cancel" error={cancel.error} />}
       {retry.error && <Failed what="retry" error={retry.error} />}
