@@ -7,6 +7,8 @@ export interface Series {
   x: ArrayLike<number>;
   y: ArrayLike<number | null>;
   dash?: boolean;
+  /** Fixed colour (e.g. the same model across overlaid runs); else by position. */
+  color?: string;
 }
 
 const PALETTE = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"];
@@ -58,7 +60,7 @@ export function LineChart({ series, title, xLabel = "step", yLabel, height = 260
       ],
       series: [
         { label: xLabel },
-        ...series.map((s, i) => ({ label: s.label, stroke: color(i), width: 1.5, spanGaps: true, dash: s.dash ? [6, 4] : undefined })),
+        ...series.map((s, i) => ({ label: s.label, stroke: s.color ?? color(i), width: 1.5, spanGaps: true, dash: s.dash ? [6, 4] : undefined })),
       ],
     };
     const u = new uPlot(opts, aligned ?? alignSeries(series), el);

@@ -2,7 +2,7 @@
 import { useQueries } from "@tanstack/react-query";
 import { useMemo } from "react";
 import { useTRPC } from "../lib/trpc";
-import { LineChart, type Series } from "./LineChart";
+import { color, LineChart, type Series } from "./LineChart";
 import { Empty, Failed, Loading } from "./States";
 
 interface RunRef {
@@ -27,12 +27,19 @@ export function MetricCharts({ runs, live }: { runs: RunRef[]; live: boolean }) 
   });
   const charts = useMemo(() => {
     const by = new Map<string, Series[]>();
+    // Overlaying runs: one colour per model (seeds aside), so the runs differ by dash only.
+    const models = new Map<string, string>();
+    const colorOf = (model: string) => {
+      const k = model.replace(/\/seed\d+$/, "");
+      if (!models.has(k)) models.set(k, color(models.size));
+      return models.get(k)!;
+    };
     results.forEach((q, ri) => {
       for (const s of q.data ?? []) {
         const [chart, model] = splitKey(s.key);
         const label = runs.length > 1 ? `${runs[ri]!.label} · ${model}` : model;
         const list = by.get(chart) ?? [];
-        list.push({ label, x: s.points.map((p) => p.step), y: s.points.map((p) => p.value), dash: ri > 0 });
+        list.push({ label, x: s.points.map((p) => p.step), y: s.points.map((p) => p.value), dash: ri > 0, color: runs.length > 1 ? colorOf(model) : undefined });
         by.set(chart, list);
       }
     });
