@@ -1,7 +1,7 @@
-import { writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { RESULTS_DIR, shot, startStack, trpc, waitForRun, type Stack } from "./harness.js";
+import { RESULTS_DIR, ROOT, shot, startStack, trpc, waitForRun, type Stack } from "./harness.js";
 
 // One browser against one real server for the whole file: the runs launched early are compared
 // and inspected later, so the file stays within a few minutes on a 2-core CPU.
@@ -109,6 +109,20 @@ describe("web app (chromium, real server, smoke experiment)", () => {
     const disagree = await table.locator("tbody tr").count();
     expect(copied + disagree).toBeGreaterThanOrEqual(0);
     await shot(page, "examples");
+  });
+
+  it("shows why a run failed, with the Python traceback", async () => {
+    const { page, url } = s;
+    const smoke = JSON.parse(readFileSync(join(ROOT, "experiments", "smoke-classification.json"), "utf8")) as Record<string, unknown>;
+    const config = { ...smoke, name: "e2e failing", task: { source: "builtin", name: "no_such_task", size: 100 } };
+    const exp = await trpc<{ id: string }>(url, "experiment.create", { config }, "mutation");
+    const run = await trpc<{ id: string }>(url, "run.start", { experimentId: exp.id }, "mutation");
+    await page.goto(`${url}/runs/${run.id}`);
+    await expect.poll(() => page.getByTestId("status").textContent(), { timeout: 120_000, interval: 1000 }).toBe("failed");
+    const failure = page.getByTestId("failure");
+    await expect.poll(() => failure.textContent()).toMatch(/no_such_task/);
+    expect(await failure.locator("summary", { hasText: "traceback" }).count()).toBe(1);
+    await shot(page, "run-failed");
   });
 
   it("renders 50 series × 10,000 points and measures the frame time", async () => {
