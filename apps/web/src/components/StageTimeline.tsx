@@ -31,7 +31,7 @@ export function StageTimeline(p: { stages: Map<string, StageState>; active: stri
             <div className="row">
               <strong>{label}</strong>
               <span className="spacer" />
-              <span className="muted">{s ? (done ? `done ${s.total}/${s.total}` : `${s.current}/${s.total}`) : skipped ? "skipped" : "pending"}</span>
+              <span className="muted">{s ? (done ? `done ${s.total}/${s.total}` : `${s.current}/${s.total}`) : skipped ? (succeeded ? "skipped" : "not reached") : "pending"}</span>
             </div>
             <div className="bar" role="progressbar" aria-label={`${label} progress`} aria-valuemin={0} aria-valuemax={100} aria-valuenow={Math.round(frac * 100)}>
               <span style={{ width: `${(done ? 1 : frac) * 100}%` }} />

@@ -77,7 +77,8 @@ export default function RunPage() {
       {retry.error && <Failed what="retry" error={retry.error} />}
       {r.reason && (
         <div className="state error" data-testid="failure">
-          <strong>{r.errorType ?? "failed"}:</strong> {r.reason}
+          {r.errorType && !r.reason.startsWith(r.errorType) && <strong>{r.errorType}: </strong>}
+          {r.reason}
           {r.traceback && (
             <details>
               <summary>traceback</summary>
@@ -122,7 +123,7 @@ function Logs({ stream }: { stream: ReturnType<typeof useRunStream> }) {
   }, [stream.logs.length]);
   return (
     <pre ref={box} className="logs" data-testid="logs" aria-live="polite" tabIndex={0}>
-      {stream.logs.length === 0 && <span className="muted">No log lines yet.</span>}
+      {stream.logs.length === 0 && !stream.error && <span className="muted">No log lines yet.</span>}
       {stream.logs.map((l) => (
         <div key={l.seq} className={l.level}>
           [{l.level}] {l.message}
