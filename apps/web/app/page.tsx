@@ -30,10 +30,10 @@ const COLUMNS: Column<RunRowView>[] = [
     render: (r) => (r.pgr === null ? "—" : `${fmt(r.pgr)} [${fmt(r.pgrLow)}, ${fmt(r.pgrHigh)}]`),
   },
   { id: "duration", label: "Duration", width: "100px", value: (r) => r.duration, numeric: true, render: (r) => fmtDuration(r.duration) },
-  { id: "sweep", label: "Sweep", width: "110px", value: (r) => r.sweep },
+  { id: "sweep", label: "Sweep", width: "110px", value: (r) => r.sweep, render: (r) => <span title={r.sweep}>{r.sweep}</span> },
   { id: "created", label: "Created", width: "160px", value: (r) => r.created, render: (r) => new Date(r.created).toLocaleString() },
 ];
-const DEFAULT_HIDDEN = ["tags", "sweep", "kind"];
+const DEFAULT_HIDDEN = ["tags", "kind"];
 
 export default function ExperimentsPage() {
   const trpc = useTRPC();
