@@ -9,7 +9,10 @@ from __future__ import annotations
 import math
 import random
 
+import numpy as np
 import torch
+
+from ws2s.train.batching import budget_batches, padded_length
 
 PAD_ID = 0  # sampled tokens start at 1, so a pad is never mistaken for text
 IGNORE = -100  # label value that cross-entropy skips
@@ -32,30 +35,11 @@ def fixed_batches(n: int, batch_size: int) -> list[list[int]]:
     return [list(range(i, min(n, i + batch_size))) for i in range(0, n, batch_size)]
 
 
-def bucket_batches(lengths: list[int], max_tokens: int, multiple: int, seed: int) -> list[list[int]]:
-    """Length-bucketed batches: sequences of similar length together, each batch's padded size
-    (rows × length rounded up to ``multiple``) at most ``max_tokens``; batch order shuffled with ``seed``.
-
-    Rounding to ``multiple`` keeps the number of distinct shapes small (torch.compile and the
-    CUDA caching allocator both like that) at the cost of < ``multiple`` pad tokens per row.
-    """
-    order = sorted(range(len(lengths)), key=lambda i: lengths[i])
-    batches: list[list[int]] = []
-    current: list[int] = []
-    for i in order:
-        padded = padded_length(lengths[i], multiple)  # the longest so far: order is ascending
-        if current and (len(current) + 1) * padded > max_tokens:
-            batches.append(current)
-            current = []
-        current.append(i)
-    if current:
-        batches.append(current)
-    random.Random(seed).shuffle(batches)
-    return batches
-
-
-def padded_length(n: int, multiple: int) -> int:
-    return -(-n // multiple) * multiple
+def bucket_batches(lengths: list[int], max_tokens: int, multiple: int, seed: int | None) -> list[list[int]]:
+    """ws2s's token-budget batches (``ws2s.train.batching.budget_batches``) as lists of indices; batch
+    order shuffled with ``seed``, shortest first when ``seed`` is None (inference)."""
+    rng = None if seed is None else np.random.default_rng(seed)
+    return [b.tolist() for b in budget_batches(lengths, max_tokens, multiple, rng)]
 
 
 def collate(seqs: list[torch.Tensor], idx: list[int], pad_to: int | None, multiple: int = 1) -> dict:

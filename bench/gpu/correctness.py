@@ -15,7 +15,7 @@ import random
 import torch
 
 from batching import bucket_batches, collate, sample_lengths
-from training import DecoderSpec, build_decoder, compile_blocks, make_step_loss
+from training import DecoderSpec, build_decoder, make_step_loss
 from ws2s.train.loop import train
 
 TINY = DecoderSpec(hidden=64, layers=2, heads=4, intermediate=128, vocab=128, max_len=64, n_seqs=160,
@@ -39,15 +39,13 @@ def structured_sequences(lengths: list[int], vocab: int, seed: int) -> list[torc
 
 def _curve(model, batches, device, precision: str, compiled: bool) -> list[float]:
     losses: list[float] = []
-    if compiled:
-        compile_blocks(model)
 
     def collect(event: dict) -> None:
         if event.get("type") == "metric" and event["key"].endswith("train_loss"):
             losses.append(event["value"])
 
     train(model, lambda epoch: batches, make_step_loss(compiled), epochs=EPOCHS, lr=LR, device=device,
-          precision=precision, emit=collect, log_every=1)
+          precision=precision, emit=collect, log_every=1, compile=compiled)
     return losses
 
 

@@ -71,7 +71,7 @@ def label_fast(model: torch.nn.Module, seqs, causal: bool, spec: LabelSpec, devi
     lengths = [len(s) for s in seqs]
     probs = torch.empty(len(seqs), spec.classes)
     with torch.inference_mode():
-        for idx in bucket_batches(lengths, spec.max_tokens, spec.multiple, seed=0):
+        for idx in bucket_batches(lengths, spec.max_tokens, spec.multiple, seed=None):
             b = collate(seqs, idx, pad_to=None, multiple=spec.multiple)
             kwargs = {} if causal else {"attention_mask": b["attention_mask"].to(device, non_blocking=True)}
             logits = model(input_ids=b["input_ids"].to(device, non_blocking=True), **kwargs).logits

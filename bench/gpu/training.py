@@ -106,21 +106,10 @@ def make_step_loss(compiled: bool):
     return step_loss
 
 
-def compile_blocks(model: LlamaForCausalLM) -> None:
-    """Regional compilation: each decoder block in place; blocks share one compiled graph.
-
-    Bucketed batches come in many shapes, so the graph is compiled with dynamic sizes from the start
-    (one compilation, not one per shape); the higher recompile limit keeps a stray specialisation
-    (a one-row batch, another dtype) from falling back to eager.
-    """
-    torch._dynamo.config.recompile_limit = max(torch._dynamo.config.recompile_limit, 32)
-    for block in model.base_model.layers:
-        block.compile(dynamic=True)
-
-
-def ws2s_loop(model: torch.nn.Module, batches: list[dict], device: torch.device, step_loss) -> None:
+def ws2s_loop(model: torch.nn.Module, batches: list[dict], device: torch.device, step_loss, compiled: bool) -> None:
+    """``compiled``: the loop compiles each decoder block in place on its first call (ws2s.train.compile)."""
     train(model, lambda epoch: batches, step_loss, epochs=1, lr=LR, device=device, precision="bf16",
-          log_every=10**9)
+          log_every=10**9, compile=compiled)
 
 
 # --- measurement ------------------------------------------------------------------------------------
@@ -188,11 +177,9 @@ def run_training(spec: DecoderSpec, device: torch.device, peak_tflops: float | N
     timed = _cycle(ws2s_batches, spec.warmup_steps, spec.timed_steps)
     for name, dtype in variants:
         model = build_decoder(spec, device=device, dtype=dtype)
-        if spec.compile:
-            compile_blocks(model)
         step_loss = make_step_loss(spec.compile)
         rows.append(_measure(name + (", compile" if spec.compile else ""),
-                             lambda bs: ws2s_loop(model, bs, device, step_loss), warm, timed, params, device,
+                             lambda bs: ws2s_loop(model, bs, device, step_loss, spec.compile), warm, timed, params, device,
                              peak_tflops))
         del model
         if device.type == "cuda":

@@ -1,8 +1,8 @@
 """The one training loop: weak models, the ceiling and every student (and generation) go through it.
 
-Read it top to bottom: AdamW (fused on CUDA), cosine learning-rate decay, bf16 autocast on CUDA,
-gradient clipping, a metric event every few steps, validation after every epoch with the best epoch's
-weights kept (model selection by whatever ``evaluate`` scores — for students that is agreement with
+Read it top to bottom: optional ``torch.compile`` of the model's blocks, AdamW (fused on CUDA),
+cosine learning-rate decay, bf16 autocast on CUDA, gradient clipping, a metric event every few steps,
+validation after every epoch with the best epoch's weights kept (model selection by whatever ``evaluate`` scores — for students that is agreement with
 weak labels, never gold).
 """
 
@@ -17,6 +17,7 @@ import torch
 
 from ws2s.device import autocast, to_device
 from ws2s.events import null_emit
+from ws2s.train.compile import compile_model
 
 StepLoss = Callable[[torch.nn.Module, dict, float], torch.Tensor]
 
@@ -37,15 +38,20 @@ def train(
     log_every: int = 10,
     min_lr_frac: float = 0.1,
     max_grad_norm: float = 1.0,
+    compile: bool = False,
 ) -> dict:
     """Trains ``model`` in place and returns ``{steps, best_epoch, history, seconds}``.
 
     batches(epoch) -> list of batch dicts (tensors on CPU); step_loss(model, batch, progress) -> scalar,
     progress ∈ [0, 1) the fraction of steps done; evaluate(model) -> dict of floats with a "score"
     (higher is better) used to keep the best epoch; it runs under ``torch.no_grad`` in eval mode.
+    compile: ``torch.compile`` the model's repeated blocks in place (``ws2s.train.compile``); it pays on
+    a GPU over many steps, not for a short CPU run, hence off by default.
     """
     t0 = time.perf_counter()
     model.to(device)
+    if compile:
+        compile_model(model)
     params = [p for p in model.parameters() if p.requires_grad]
     opt = torch.optim.AdamW(params, lr=lr, weight_decay=weight_decay, fused=device.type == "cuda")
     steps_per_epoch = len(batches(0))
