@@ -81,3 +81,14 @@ def test_soft_targets_guard_a_student_certain_of_the_hypothesis_token():
     q = soft_targets(p, torch.tensor([1]), torch.tensor([-0.7], dtype=torch.float64))
     assert torch.isfinite(q).all()
     assert q[0].tolist() == pytest.approx([(1 - math.exp(-0.7)) / 2, math.exp(-0.7), (1 - math.exp(-0.7)) / 2])
+
+
+def test_shortlist_tokenizer_round_trips_and_maps_other_tokens_to_unk(student_tok):
+    from ws2s.generation.tokenizers import ShortlistTokenizer
+
+    short = ShortlistTokenizer.from_texts(student_tok, ["date : tomorrow", "call mary"])
+    assert short.decode(short.encode("call mary tomorrow")) == "call mary tomorrow"
+    assert short.encode("zebra") == [short.unk_id] * len(student_tok.encode("zebra"))
+    assert len({short.pad_id, short.bos_id, short.eos_id, short.unk_id}) == 4 < short.vocab_size < 20
+    ids, word_of = short.encode_words(["event_name", ":", "call"])
+    assert len(ids) == len(word_of) and word_of[-1] == 2

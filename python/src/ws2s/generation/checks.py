@@ -1,0 +1,39 @@
+"""Checks a JSON Schema cannot express for generation configs; each error names the field to fix."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..config import ConfigError, choices
+from .students import STUDENT_LOSSES
+from .tasks.builtin import BUILTIN
+from .weak import ARCH_KEYS, TRAIN_KEYS
+
+
+def check_generation(config: dict, check_data: bool = True) -> None:
+    names = [w["name"] for w in config["weak"]]
+    for field, items in (("weak", config["weak"]), ("methods", config["methods"])):
+        seen = set()
+        for i, it in enumerate(items):
+            if it["name"] in seen:
+                raise ConfigError(f"{field}[{i}].name", f'duplicate name "{it["name"]}" in {field}')
+            seen.add(it["name"])
+    for i, w in enumerate(config["weak"]):
+        extra = set(w.get("params", {})) - set(ARCH_KEYS) - set(TRAIN_KEYS)
+        if extra:
+            raise ConfigError(f"weak[{i}].params", f"unknown parameter(s) {sorted(extra)}; use {list(ARCH_KEYS + TRAIN_KEYS)}")
+    for i, m in enumerate(config["methods"]):
+        if m["loss"] not in STUDENT_LOSSES:
+            raise ConfigError(f"methods[{i}].loss", f'unknown generation loss "{m["loss"]}"; choose from {choices(STUDENT_LOSSES)}')
+        if m["weak"] != "joint" and m["weak"] not in names:
+            raise ConfigError(f"methods[{i}].weak", f'unknown weak source "{m["weak"]}"; choose "joint" or one of {choices(names)}')
+        if isinstance(m["weights"], list) and len(m["weights"]) != len(names):
+            raise ConfigError(f"methods[{i}].weights", f"{len(m['weights'])} weights for {len(names)} weak models")
+    dpo = config.get("dpo")
+    if dpo and dpo.get("method") and dpo["method"] not in {m["name"] for m in config["methods"]}:
+        raise ConfigError("dpo.method", f'"{dpo["method"]}" is not one of the methods')
+    task = config["task"]
+    if task["source"] == "builtin" and task["name"] not in BUILTIN:
+        raise ConfigError("task.name", f'unknown built-in generation task "{task["name"]}"; choose from {choices(BUILTIN)}')
+    if task["source"] == "slurp" and check_data and not Path(task["path"]).is_file():
+        raise ConfigError("task.path", f"{task['path']} does not exist; point it at a SLURP-format .jsonl file")
