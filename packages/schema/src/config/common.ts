@@ -84,6 +84,9 @@ export const StrongModelConfig = z.strictObject({
   pooling: z.enum(["auto", "mean", "cls", "last"]).default("auto"),
   max_length: z.number().int().min(8).max(8192).default(64),
   lora_rank: z.number().int().min(1).max(256).default(8),
+  /** lora / full: recompute each layer's activations during backward instead of storing them — much less
+   *  memory for longer sequences or bigger batches, at about a third more compute per step. */
+  gradient_checkpointing: z.boolean().default(false),
   trust_remote_code: z.boolean().default(false),
 });
 

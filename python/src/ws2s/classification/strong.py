@@ -72,11 +72,17 @@ class StrongModel:
         return self.all.take(idx)
 
     def new_model(self, seed: int) -> nn.Module:
-        torch.manual_seed(seed)
         if self.cfg["mode"] == "linear_probe":
+            torch.manual_seed(seed)
             return LinearHead(self.all.feats.shape[1], self.num_classes)
-        model = copy.deepcopy(self._backbone())
+        pretrained = self._backbone()  # loaded before seeding: loading draws random numbers the first time
+        torch.manual_seed(seed)
+        model = copy.deepcopy(pretrained)
         model.head.reset_parameters()
+        if self.cfg["gradient_checkpointing"]:
+            # Non-reentrant: gradients reach LoRA adapters even though the frozen embeddings' outputs
+            # do not require grad (the reentrant variant would silently drop them).
+            model.backbone.activation_checkpointing_enable({"use_reentrant": False})
         if self.cfg["mode"] == "lora":
             model = add_lora(model, self.cfg["lora_rank"])
         return model
