@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { experimentBase, MethodConfig, SplitsConfig, StrongModelConfig, TaskConfig, trainConfig, uniqueNames, WeakModelConfig } from "./common.js";
+import { DistributedConfig, experimentBase, MethodConfig, SplitsConfig, StrongModelConfig, TaskConfig, trainConfig, uniqueNames, WeakModelConfig } from "./common.js";
 
 export const ClassificationExperimentConfig = z
   .strictObject({
@@ -14,6 +14,8 @@ export const ClassificationExperimentConfig = z
     weak_train: trainConfig({ epochs: 10, batch_size: 32, lr: 3e-3, weight_decay: 0 }).prefault({}),
     /** Training of the ceiling and of every student. */
     strong_train: trainConfig({ epochs: 20, batch_size: 64, lr: 3e-3, weight_decay: 0 }).prefault({}),
+    /** Data-parallel training over several GPUs; batch_size is per process. */
+    distributed: DistributedConfig.prefault({}),
   })
   .superRefine((c, ctx) => {
     uniqueNames(c.methods, "methods", ctx);

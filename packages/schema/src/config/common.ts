@@ -115,6 +115,14 @@ export function trainConfig(d: { epochs: number; batch_size: number; lr: number;
 
 export const TrainConfig = trainConfig({ epochs: 3, batch_size: 32, lr: 1e-3, weight_decay: 0 });
 
+/** One run on several processes under torchrun: one per GPU (gloo processes when the device is the CPU). */
+export const DistributedConfig = z.strictObject({
+  /** Processes; more than 1 launches torchrun, and the run needs that many visible GPUs on CUDA. */
+  nproc: z.number().int().min(1).max(64).default(1),
+  /** ddp: a model replica per process, gradients averaged. */
+  strategy: z.enum(["ddp"]).default("ddp"),
+});
+
 /** Fields every experiment kind has. */
 export const experimentBase = {
   name,

@@ -1,11 +1,13 @@
 """One run on several GPUs: launching under ``torchrun`` and wrapping the model (DDP, or FSDP for
 students that do not fit on one GPU).
 
-The runner starts a multi-GPU run as ``torchrun_command(n, [...])`` instead of a plain Python process;
-``torchrun`` sets RANK / WORLD_SIZE / LOCAL_RANK / MASTER_ADDR / MASTER_PORT for every process, and
-the job calls ``init()`` first, ``wrap()`` on its model, trains on ``shard(batches)``, emits events only
-where ``info.is_main``, and calls ``finish()``. Without those variables everything degrades to one
-process: ``init()`` returns a world of one and ``wrap()`` returns the model unchanged.
+The job starts a multi-GPU run as ``torchrun_command(n, [...])`` (``ws2s.train.launch``) instead of
+training in its own process; ``torchrun`` sets RANK / WORLD_SIZE / LOCAL_RANK / MASTER_ADDR /
+MASTER_PORT for every process, and each process calls ``init(strategy=...)`` first, emits events only
+where ``info.is_main``, and calls ``finish()``. In between, ``ws2s.train.loop.train`` sees the world
+through ``active()``: it trains ``wrap(model)`` on ``shard(batches)``, so every recipe that uses the
+one loop runs data-parallel without knowing it. Without those variables everything degrades to one
+process: ``init()`` returns a world of one, ``active()`` is None and ``wrap()`` returns the model.
 """
 
 from __future__ import annotations
@@ -44,8 +46,22 @@ def env_world() -> tuple[int, int, int]:
     return int(os.environ.get("RANK", 0)), int(os.environ.get("WORLD_SIZE", 1)), int(os.environ.get("LOCAL_RANK", 0))
 
 
-def init(backend: str | None = None) -> DistInfo:
-    """Joins the process group torchrun set up (NCCL on CUDA, gloo on CPU) and picks this rank's GPU."""
+# The world this process trains in, set by init() under torchrun. Process-global like torch.distributed's
+# own process group: the loop reads it instead of every recipe threading it through to every train().
+_ACTIVE: tuple[DistInfo, str] | None = None
+
+
+def active() -> tuple[DistInfo, str] | None:
+    """``(info, strategy)`` inside a multi-process run set up by ``init``; None in a world of one."""
+    return _ACTIVE
+
+
+def init(backend: str | None = None, strategy: str = "ddp") -> DistInfo:
+    """Joins the process group torchrun set up (NCCL on CUDA, gloo on CPU), picks this rank's GPU and
+    makes ``strategy`` the way ``ws2s.train.loop.train`` wraps models from now on."""
+    global _ACTIVE
+    if strategy not in STRATEGIES:
+        raise ValueError(f"distributed strategy {strategy!r} is unknown; choose one of {', '.join(STRATEGIES)}")
     rank, world, local = env_world()
     cuda = torch.cuda.is_available()
     if cuda:
@@ -58,7 +74,9 @@ def init(backend: str | None = None) -> DistInfo:
     device = torch.device("cuda", local) if cuda else torch.device("cpu")
     if world > 1 and not dist.is_initialized():
         dist.init_process_group(backend or ("nccl" if cuda else "gloo"))
-    return DistInfo(rank=rank, world_size=world, local_rank=local, device=device)
+    info = DistInfo(rank=rank, world_size=world, local_rank=local, device=device)
+    _ACTIVE = (info, strategy) if info.distributed else None
+    return info
 
 
 def wrap(model: torch.nn.Module, info: DistInfo, strategy: str = "ddp") -> torch.nn.Module:
@@ -77,7 +95,9 @@ def wrap(model: torch.nn.Module, info: DistInfo, strategy: str = "ddp") -> torch
         from torch.nn.parallel import DistributedDataParallel
 
         ids = [info.local_rank] if info.device.type == "cuda" else None
-        return DistributedDataParallel(model, device_ids=ids)
+        # HF backbones carry parameters a classifier never uses (BERT's pooler): without
+        # find_unused_parameters DDP would wait for their gradients forever.
+        return DistributedDataParallel(model, device_ids=ids, find_unused_parameters=True)
     from torch.distributed.fsdp import fully_shard
 
     for block in repeated_blocks(model):
@@ -100,6 +120,8 @@ def shard(items: Sequence[T], info: DistInfo) -> list[T]:
 
 
 def finish() -> None:
+    global _ACTIVE
+    _ACTIVE = None
     if dist.is_initialized():
         dist.destroy_process_group()
 

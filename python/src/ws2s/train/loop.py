@@ -17,6 +17,7 @@ import torch
 
 from ws2s.device import autocast, to_device
 from ws2s.events import null_emit
+from ws2s.train import distributed
 from ws2s.train.compile import compile_model
 
 StepLoss = Callable[[torch.nn.Module, dict, float], torch.Tensor]
@@ -52,21 +53,27 @@ def train(
     model.to(device)
     if compile:
         compile_model(model)
-    params = [p for p in model.parameters() if p.requires_grad]
+    # Under torchrun (distributed.active()): each process trains its share of every epoch's batches on
+    # the wrapped model (DDP averages gradients; FSDP shards in place). evaluate and the returned
+    # model stay the plain module, which every process holds in the same state.
+    world = distributed.active()
+    net = distributed.wrap(model, *world) if world else model
+    epoch_batches = (lambda epoch: distributed.shard(batches(epoch), world[0])) if world else batches
+    params = [p for p in net.parameters() if p.requires_grad]  # after wrap: FSDP replaces parameters
     opt = torch.optim.AdamW(params, lr=lr, weight_decay=weight_decay, fused=device.type == "cuda")
-    steps_per_epoch = len(batches(0))
+    steps_per_epoch = len(epoch_batches(0))
     total = max(1, epochs * steps_per_epoch)
     step, best_score, best_state, best_epoch, history = 0, -math.inf, None, epochs - 1, []
 
     for epoch in range(epochs):
         model.train()
-        for batch in batches(epoch):
+        for batch in epoch_batches(epoch):
             progress = step / total
             for g in opt.param_groups:  # cosine decay from lr to min_lr_frac * lr
                 g["lr"] = lr * (min_lr_frac + (1 - min_lr_frac) * 0.5 * (1 + math.cos(math.pi * progress)))
             batch = to_device(batch, device)
             with autocast(device, precision):
-                loss = step_loss(model, batch, progress)
+                loss = step_loss(net, batch, progress)
             opt.zero_grad(set_to_none=True)
             loss.backward()
             if max_grad_norm:

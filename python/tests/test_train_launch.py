@@ -1,0 +1,103 @@
+"""One run on several processes: config, argument checks, event relay, failures, and the smoke
+classification config under DDP over two CPU processes (slow)."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+from pathlib import Path
+
+import pytest
+import torch
+
+from ws2s.config import ConfigError, load_config
+from ws2s.jobs.experiment import run_experiment
+from ws2s.train.launch import DistributedRunError, JsonlTail, check_world, run_distributed
+
+ROOT = Path(__file__).resolve().parents[2]
+SMOKE = ROOT / "experiments" / "smoke-classification.json"
+
+
+def smoke(**over) -> dict:
+    return {**json.loads(SMOKE.read_text()), "cache": False, **over}
+
+
+def test_the_default_is_one_process_and_a_bad_nproc_names_the_field():
+    assert load_config(smoke())["distributed"] == {"nproc": 1, "strategy": "ddp"}
+    with pytest.raises(ConfigError, match="distributed.nproc"):
+        load_config(smoke(distributed={"nproc": 0}))
+
+
+def test_more_processes_than_visible_gpus_says_what_to_change(monkeypatch):
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    monkeypatch.setattr(torch.cuda, "device_count", lambda: 1)
+    monkeypatch.setenv("CUDA_VISIBLE_DEVICES", "3")
+    with pytest.raises(RuntimeError, match=r"nproc is 2 but only 1 GPU\(s\) are visible \(CUDA_VISIBLE_DEVICES=3\); lower"):
+        check_world(2, "ddp")
+    assert check_world(1, "fsdp") == "cuda"
+    assert check_world(4, "ddp", device="cpu") == "cpu"  # gloo processes need no GPU
+
+
+def test_bad_arguments_are_refused_before_anything_starts(monkeypatch):
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    assert check_world(3, "ddp") == "cpu"
+    with pytest.raises(ValueError, match="at least 1"):
+        check_world(0, "ddp")
+    with pytest.raises(ValueError, match="choose one of ddp, fsdp"):
+        check_world(2, "zero3")
+
+
+def test_the_job_checks_the_gpus_before_launching_torchrun(monkeypatch, tmp_path):
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    monkeypatch.setattr(torch.cuda, "device_count", lambda: 1)
+    with pytest.raises(RuntimeError, match="nproc is 2 but only 1 GPU"):
+        run_experiment({"config": smoke(distributed={"nproc": 2}), "out_dir": str(tmp_path)}, lambda e: None)
+
+
+def test_the_relay_hands_over_complete_lines_only(tmp_path):
+    path = tmp_path / "events.jsonl"
+    tail = JsonlTail(path)
+    assert tail.read() == []  # rank 0 has not started writing
+    path.write_bytes(b'{"a": 1}\n{"b"')
+    assert tail.read() == [{"a": 1}]
+    with path.open("ab") as f:
+        f.write(b': 2}\n')
+    assert tail.read() == [{"b": 2}]
+    assert tail.read() == []
+
+
+def fail_on_rank_1(params, emit):
+    """A target for the worker (imported from this file by module name)."""
+    if int(os.environ["RANK"]) == 1:
+        raise ValueError(f"bad value {params['x']}")
+    torch.distributed.barrier()  # rank 0 waits, as a real run would in a collective
+
+
+@pytest.mark.slow
+def test_a_failing_rank_fails_the_run_with_its_error_and_traceback():
+    env = {"PYTHONPATH": str(Path(__file__).parent) + os.pathsep + os.environ.get("PYTHONPATH", "")}
+    with pytest.raises(DistributedRunError, match=r"rank 1 of 2 failed: ValueError: bad value 7") as e:
+        run_distributed("test_train_launch:fail_on_rank_1", {"x": 7}, 2, lambda ev: None, device="cpu", env=env)
+    assert "Traceback" in str(e.value) and "fail_on_rank_1" in str(e.value)
+
+
+@pytest.mark.slow
+def test_the_smoke_config_runs_data_parallel_on_two_cpu_processes(tmp_path):
+    events: list[dict] = []
+    out = tmp_path / "run"
+    result = run_experiment({"config": smoke(distributed={"nproc": 2}), "out_dir": str(out)}, events.append)
+
+    assert result == json.loads((out / "results.json").read_text())  # rank 0's results
+    assert result["summary"]["best_method"] in {"naive", "edl"}
+    assert sorted(p.name for p in out.iterdir()) == ["events.jsonl", "examples.jsonl", "results.json"]
+    assert any("2 processes under torchrun (ddp, gloo" in e.get("message", "") for e in events)
+    assert [e["type"] for e in events if e["type"] == "artifact"] == ["artifact", "artifact"]
+    assert all("seq" not in e for e in events)  # the job's emitter stamps its own
+    assert len((out / "events.jsonl").read_text().splitlines()) == len(events)
+
+    # each process takes half of every epoch's batches: half the steps of a one-process run
+    settings, n = result["config"]["strong_train"], result["sizes"]["strong_train"]
+    steps = settings["epochs"] * (math.ceil(n / settings["batch_size"]) // 2)
+    logged = [e["step"] for e in events if e.get("key") == "ceiling/seed0/train_loss"]
+    assert logged == list(range(0, steps, 10))
