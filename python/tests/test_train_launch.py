@@ -82,6 +82,65 @@ def test_a_failing_rank_fails_the_run_with_its_error_and_traceback():
     assert "Traceback" in str(e.value) and "fail_on_rank_1" in str(e.value)
 
 
+def tiny_batches(epoch: int) -> list[dict]:
+    g = torch.Generator().manual_seed(epoch)
+    x = torch.randn(8, 4, 3, generator=g)  # 8 batches of 4 rows
+    return [{"x": xb, "y": xb.sum(1, keepdim=True)} for xb in x]
+
+
+class Tiny(torch.nn.Module):
+    """``forward(x [batch, 3]) -> [batch, 1]``; two repeated blocks (FSDP's shard units)."""
+
+    def __init__(self):
+        super().__init__()
+        self.inp, self.out = torch.nn.Linear(3, 8), torch.nn.Linear(8, 1)
+        self.blocks = torch.nn.ModuleList([torch.nn.Linear(8, 8) for _ in range(2)])
+
+    def forward(self, x):
+        h = torch.tanh(self.inp(x))
+        for block in self.blocks:
+            h = torch.tanh(block(h))
+        return self.out(h)
+
+
+def mse(model, batch, progress=0.0):
+    return torch.nn.functional.mse_loss(model(batch["x"]), batch["y"])
+
+
+def merged(epoch: int) -> list[dict]:
+    """Batches 2k and 2k+1 as one: what two processes see together at step k."""
+    b = tiny_batches(epoch)
+    return [{k: torch.cat([x[k], y[k]]) for k in x} for x, y in zip(b[::2], b[1::2])]
+
+
+def tiny_train(params, emit):
+    """A target for the worker: trains the tiny model and returns its weights and the val scores seen."""
+    from ws2s.train.loop import train
+
+    torch.manual_seed(0)
+    model, scores = Tiny(), []
+
+    def evaluate(m):
+        scores.append(-float(mse(m, tiny_batches(9)[0])))
+        return {"score": scores[-1]}
+
+    info = train(model, merged if params.get("merge") else tiny_batches, mse, epochs=2, lr=1e-2, evaluate=evaluate,
+                 precision="fp32")
+    return {"weights": [p.tolist() for p in model.state_dict().values()], "steps": info["steps"], "scores": scores}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("strategy", ["ddp", "fsdp"])
+def test_two_processes_take_the_steps_of_one_process_on_merged_batches(strategy):
+    env = {"PYTHONPATH": str(Path(__file__).parent) + os.pathsep + os.environ.get("PYTHONPATH", "")}
+    two = run_distributed("test_train_launch:tiny_train", {}, 2, lambda ev: None, strategy=strategy, device="cpu", env=env)
+    one = tiny_train({"merge": True}, None)  # rank 0 takes batches 0, 2, ..., rank 1 takes 1, 3, ...
+    assert two["steps"] == one["steps"] == 8
+    assert two["scores"] == pytest.approx(one["scores"], rel=1e-4)
+    for a, b in zip(two["weights"], one["weights"]):
+        assert torch.allclose(torch.tensor(a), torch.tensor(b), atol=1e-5)
+
+
 @pytest.mark.slow
 def test_the_smoke_config_runs_data_parallel_on_two_cpu_processes(tmp_path):
     events: list[dict] = []
@@ -90,6 +149,7 @@ def test_the_smoke_config_runs_data_parallel_on_two_cpu_processes(tmp_path):
 
     assert result == json.loads((out / "results.json").read_text())  # rank 0's results
     assert result["summary"]["best_method"] in {"naive", "edl"}
+    assert result["per_seed"][0]["ceiling"]["accuracy"] > 0.8  # the strong model learned under DDP (0.96)
     assert sorted(p.name for p in out.iterdir()) == ["events.jsonl", "examples.jsonl", "results.json"]
     assert any("2 processes under torchrun (ddp, gloo" in e.get("message", "") for e in events)
     assert [e["type"] for e in events if e["type"] == "artifact"] == ["artifact", "artifact"]

@@ -119,8 +119,9 @@ export const TrainConfig = trainConfig({ epochs: 3, batch_size: 32, lr: 1e-3, we
 export const DistributedConfig = z.strictObject({
   /** Processes; more than 1 launches torchrun, and the run needs that many visible GPUs on CUDA. */
   nproc: z.number().int().min(1).max(64).default(1),
-  /** ddp: a model replica per process, gradients averaged. */
-  strategy: z.enum(["ddp"]).default("ddp"),
+  /** ddp: a model replica per process, gradients averaged; fsdp: gradients and optimizer state sharded
+   *  across processes (about three quarters of AdamW's training memory), for students that do not fit. */
+  strategy: z.enum(["ddp", "fsdp"]).default("ddp"),
 });
 
 /** Fields every experiment kind has. */

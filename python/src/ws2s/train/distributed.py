@@ -106,6 +106,25 @@ def wrap(model: torch.nn.Module, info: DistInfo, strategy: str = "ddp") -> torch
     return model
 
 
+def training_module(model: torch.nn.Module, info: DistInfo, strategy: str) -> torch.nn.Module:
+    """What the loop trains: ``wrap(model)`` for DDP (the replica is ``model`` itself); for FSDP a
+    sharded copy, so ``model`` stays a plain module that loads, saves and evaluates like any other
+    (its full weights come back through ``gather_into``). FSDP then saves the memory of gradients and
+    optimizer state — three quarters of it with AdamW on fp32 weights — not of one copy of the weights."""
+    if strategy == "fsdp" and info.distributed:
+        import copy
+
+        return wrap(copy.deepcopy(model), info, strategy)
+    return wrap(model, info, strategy)
+
+
+def gather_into(sharded: torch.nn.Module, plain: torch.nn.Module) -> None:
+    """Loads the full weights of an FSDP-sharded module into its plain twin (a collective: every rank)."""
+    from torch.distributed.checkpoint.state_dict import StateDictOptions, get_model_state_dict
+
+    plain.load_state_dict(get_model_state_dict(sharded, options=StateDictOptions(full_state_dict=True)))
+
+
 def repeated_blocks(model: torch.nn.Module) -> list[torch.nn.Module]:
     """The members of the largest ``nn.ModuleList`` (a transformer's layers): FSDP's shard units."""
     lists = [m for m in model.modules() if isinstance(m, torch.nn.ModuleList)]

@@ -54,10 +54,11 @@ def train(
     if compile:
         compile_model(model)
     # Under torchrun (distributed.active()): each process trains its share of every epoch's batches on
-    # the wrapped model (DDP averages gradients; FSDP shards in place). evaluate and the returned
-    # model stay the plain module, which every process holds in the same state.
+    # the wrapped model (DDP averages gradients; FSDP trains a sharded copy whose full weights are
+    # gathered into ``model`` after every epoch). evaluate and the returned model stay the plain
+    # module, which every process holds in the same state.
     world = distributed.active()
-    net = distributed.wrap(model, *world) if world else model
+    net = distributed.training_module(model, *world) if world else model
     epoch_batches = (lambda epoch: distributed.shard(batches(epoch), world[0])) if world else batches
     params = [p for p in net.parameters() if p.requires_grad]  # after wrap: FSDP replaces parameters
     opt = torch.optim.AdamW(params, lr=lr, weight_decay=weight_decay, fused=device.type == "cuda")
@@ -66,7 +67,7 @@ def train(
     step, best_score, best_state, best_epoch, history = 0, -math.inf, None, epochs - 1, []
 
     for epoch in range(epochs):
-        model.train()
+        net.train()
         for batch in epoch_batches(epoch):
             progress = step / total
             for g in opt.param_groups:  # cosine decay from lr to min_lr_frac * lr
@@ -83,6 +84,8 @@ def train(
                 emit({"type": "metric", "key": f"{key}/train_loss", "value": float(loss.detach()), "step": step})
             step += 1
 
+        if world and world[1] == "fsdp":
+            distributed.gather_into(net, model)
         if evaluate is not None:
             model.eval()
             with torch.no_grad():
