@@ -22,6 +22,11 @@ def test_outside_torchrun_it_is_a_world_of_one_and_the_model_is_unchanged(monkey
     assert D.wrap(model, info) is model
 
 
+def test_outside_torchrun_ranks_agree_with_themselves():
+    assert D.active() is None
+    assert D.all_ranks_agree(True) is True and D.all_ranks_agree(False) is False
+
+
 def test_shard_gives_every_rank_the_same_number_of_disjoint_items():
     items = list(range(10))
     shares = [D.shard(items, D.DistInfo(r, 3, r, torch.device("cpu"))) for r in range(3)]

@@ -74,6 +74,31 @@ def fail_on_rank_1(params, emit):
     torch.distributed.barrier()  # rank 0 waits, as a real run would in a collective
 
 
+def cache_on_rank_0_only(params, emit):
+    """A target for the worker: rank 0's cache holds the entry, rank 1's does not."""
+    from ws2s.cache import Cache
+
+    cache = Cache(Path(params["dir"]) / f"rank{os.environ['RANK']}")
+
+    def train_like():  # computing takes part in a collective, as training under DDP does
+        t = torch.ones(1)
+        torch.distributed.all_reduce(t)
+        return float(t)
+
+    return cache.get_or_compute("k", "key", train_like)
+
+
+@pytest.mark.slow
+def test_ranks_agree_on_cache_hits_so_none_waits_forever_in_training(tmp_path):
+    from ws2s.cache import Cache
+
+    Cache(tmp_path / "rank0").get_or_compute("k", "key", lambda: 1.0)
+    env = {"PYTHONPATH": str(Path(__file__).parent) + os.pathsep + os.environ.get("PYTHONPATH", "")}
+    # rank 0 alone would load 1.0 and leave rank 1 in the all-reduce; agreeing, both compute 2.0
+    assert run_distributed("test_train_launch:cache_on_rank_0_only", {"dir": str(tmp_path)}, 2, lambda ev: None,
+                           device="cpu", env=env) == 2.0
+
+
 @pytest.mark.slow
 def test_a_failing_rank_fails_the_run_with_its_error_and_traceback():
     env = {"PYTHONPATH": str(Path(__file__).parent) + os.pathsep + os.environ.get("PYTHONPATH", "")}

@@ -17,6 +17,7 @@ from typing import Any, Callable
 import torch
 
 import ws2s
+from ws2s.train.distributed import all_ranks_agree
 
 #: Bump when a change alters cached artifacts without changing their keys.
 CACHE_VERSION = 1
@@ -49,15 +50,19 @@ class Cache:
         """
         by_kind = self.stats["by_kind"].setdefault(kind, {"hits": 0, "misses": 0})
         path = self._path(kind, key)
+        entry = None
         if self.enabled and path.exists():
             try:
                 entry = torch.load(path, weights_only=True)
-                self.stats["hits"] += 1
-                by_kind["hits"] += 1
-                self.stats["saved_s"] += float(entry["seconds"])
-                return entry["value"]
             except Exception:  # noqa: BLE001 - a corrupt entry is recomputed
-                pass
+                entry = None
+        # In a multi-process run every rank must take the same branch: computing may train, and a rank
+        # that trained while another loaded from the cache would wait for it forever.
+        if all_ranks_agree(entry is not None):
+            self.stats["hits"] += 1
+            by_kind["hits"] += 1
+            self.stats["saved_s"] += float(entry["seconds"])
+            return entry["value"]
         t0 = time.perf_counter()
         value = compute()
         seconds = time.perf_counter() - t0

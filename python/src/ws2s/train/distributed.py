@@ -138,6 +138,16 @@ def shard(items: Sequence[T], info: DistInfo) -> list[T]:
     return list(items[info.rank :: info.world_size][:per_rank])
 
 
+def all_ranks_agree(flag: bool) -> bool:
+    """True when ``flag`` is true on every rank of the active world (a collective: every rank calls it
+    at the same point); ``flag`` itself in a world of one."""
+    if _ACTIVE is None:
+        return flag
+    t = torch.tensor([int(flag)], device=_ACTIVE[0].device)
+    dist.all_reduce(t, op=dist.ReduceOp.MIN)
+    return bool(t.item())
+
+
 def finish() -> None:
     global _ACTIVE
     _ACTIVE = None
