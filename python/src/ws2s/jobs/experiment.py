@@ -35,8 +35,8 @@ def run_experiment(params: dict, emit) -> dict:
         if world["nproc"] > 1 and distributed.active() is None:
             from ws2s.train.launch import run_distributed
 
-            # One cache for all ranks, so they agree on what is cached (a rank that trained while another
-            # loaded from cache would wait for it forever).
+            # One cache for all ranks: the others find what rank 0 cached instead of recomputing it
+            # (Cache makes every rank take the same hit-or-miss branch either way).
             env = {"WS2S_CACHE_DIR": str(cache_dir_for(out).resolve())}
             return run_distributed("ws2s.jobs.experiment:run_rank", {"config": config, "out_dir": str(out.resolve())},
                                    world["nproc"], both, strategy=world["strategy"], device=config["device"], env=env)
