@@ -29,6 +29,7 @@ import transformers  # noqa: E402
 
 import correctness  # noqa: E402
 import labelling  # noqa: E402
+import pipeline  # noqa: E402
 import training  # noqa: E402
 from hardware import describe_device  # noqa: E402
 
@@ -88,6 +89,22 @@ def print_report(res: dict) -> None:
               f"{co['max_rel_gap']:.2%} (tolerance {co['tolerance']:.0%}) -> {verdict}; loss "
               f"{co['fp32_first']:.3f} -> fp32 {co['fp32_last']:.3f} / bf16 {co['bf16_last']:.3f}")
 
+    pl = res.get("pipeline")
+    if pl and "rows" in pl:
+        print(f"\n(d) classification pipeline (weak members -> weak labels -> ceiling -> students), tiny HF models "
+              f"from configs (hidden {pl['hidden']}, {pl['layers']} layers, random weights), {pl['size']} examples, 1 seed")
+        methods = list(pl["rows"][0]["students"])
+        print_table(pl["rows"], [
+            ("strong model", 42, lambda r: r["name"]),
+            ("device", 11, lambda r: f"{r['device']} {r['precision']}"),
+            ("s", 6, lambda r: f"{r['seconds']:.1f}"),
+            ("weak", 6, lambda r: f"{r['weak_mean']:.3f}"),
+            ("ceiling", 7, lambda r: f"{r['ceiling']:.3f}"),
+            *[(m, 8, lambda r, m=m: f"{r['students'][m]:.3f}") for m in methods],
+        ])
+        print("accuracy on test; the strong models have random weights, so this checks the device path, not PGR"
+              + ("" if pl["ok"] else " -- CHECK FAILED (a run did not finish, or a ceiling did not learn)"))
+
     for name, err in res["errors"].items():
         print(f"\nsection {name} FAILED:\n{err}")
     for name in res["skipped"]:
@@ -115,6 +132,7 @@ def main(argv: list[str] | None = None) -> dict:
                                                   dev["peak_tflops"]),
         "labelling": lambda: labelling.run_labelling(labelling.CPU if cpu_part else labelling.GPU, device),
         "correctness": lambda: correctness.run_correctness(device, compiled=not cpu_part),
+        "pipeline": lambda: pipeline.run_pipeline_check(device, cpu_part),
     }
     for name, fn in sections.items():
         if time.perf_counter() - t0 > BUDGET_S:
@@ -129,7 +147,8 @@ def main(argv: list[str] | None = None) -> dict:
     torch.set_num_threads(threads)
     res["seconds"] = time.perf_counter() - t0
     co = res.get("correctness", {})
-    res["ok"] = not res["errors"] and not res["skipped"] and co.get("ok", False) and co.get("learned", False)
+    res["ok"] = (not res["errors"] and not res["skipped"] and co.get("ok", False) and co.get("learned", False)
+                 and res.get("pipeline", {}).get("ok", False))
 
     print_report(res)
     if args.json:
