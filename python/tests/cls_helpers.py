@@ -27,8 +27,10 @@ def tiny_bert(path: Path) -> str:
     torch.manual_seed(0)
     path.mkdir(parents=True, exist_ok=True)
     vocab = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", *task_words()]
-    (path / "vocab.txt").write_text("\n".join(vocab) + "\n")
-    BertTokenizerFast(vocab_file=str(path / "vocab.txt")).save_pretrained(path)
+    # transformers 5 ignores ``vocab_file=`` here (every word became [UNK]); pass the vocabulary itself
+    tok = BertTokenizerFast(vocab={w: i for i, w in enumerate(vocab)})
+    assert tok.tokenize("the movie")[0] != "[UNK]"
+    tok.save_pretrained(path)
     cfg = BertConfig(vocab_size=len(vocab), hidden_size=16, num_hidden_layers=1, num_attention_heads=2,
                      intermediate_size=32, max_position_embeddings=64)
     BertModel(cfg).save_pretrained(path)
