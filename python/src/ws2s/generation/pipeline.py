@@ -21,6 +21,7 @@ from .dpo import dpo_stage
 from .evaluate import decode, score_texts, seed_report, summarise
 from .joint import joint_decode
 from .labels import joint_labels, member_labels
+from .models.hf import HF_ARCHS
 from .models.student import CopyStudent
 from .students import prepare, student_targets
 from .tasks import load_task
@@ -51,7 +52,14 @@ class _Run:
         self.timings[stage] = self.timings.get(stage, 0.0) + time.perf_counter() - t0
 
 
-def _fit_student(run: _Run, base: CopyStudent, memory, targets, extra, tensors, make_step, seed: int, key: str) -> CopyStudent:
+def build_student(strong: dict, precision: str):
+    """The strong model of ``strong.arch``: the copy student (frozen encoder + copy decoder) or an HF LM."""
+    if strong["arch"] == "copy":
+        return CopyStudent(strong["model"], layers=int(strong["decoder_layers"]), max_len=int(strong["max_length"]))
+    return HF_ARCHS[strong["arch"]](strong["model"], bool(strong["trust_remote_code"]), precision, int(strong["max_length"]))
+
+
+def _fit_student(run: _Run, base, memory, targets, extra, tensors, make_step, seed: int, key: str):
     cfg = run.config["strong_train"]
     torch.manual_seed(seed)
     model = copy.deepcopy(base)
@@ -61,7 +69,7 @@ def _fit_student(run: _Run, base: CopyStudent, memory, targets, extra, tensors, 
     return model.eval()
 
 
-def run_seed(run: _Run, seed: int, base: CopyStudent) -> tuple[dict, list[dict]]:
+def run_seed(run: _Run, seed: int, base) -> tuple[dict, list[dict]]:
     config, emit = run.config, run.emit
     max_len, eval_beam = int(config["max_output_length"]), int(config["eval_beam_size"])
     seed_everything(seed)
@@ -74,7 +82,8 @@ def run_seed(run: _Run, seed: int, base: CopyStudent) -> tuple[dict, list[dict]]
     weak_models, reliability = [], []
     for k, spec in enumerate(config["weak"]):
         emit({"type": "progress", "stage": "weak", "current": k, "total": len(config["weak"]), "message": f"seed {seed}: weak {spec['name']}"})
-        model, rel = train_weak(spec, weak_fit, held_out, config["weak_train"], seed + k, run.device, emit)
+        model, rel = train_weak(spec, weak_fit, held_out, config["weak_train"], seed + k, run.device, emit,
+                                config["precision"])
         weak_models.append(model)
         reliability.append(rel)
     lam = weak_weights(config["joint"]["weights"], reliability)
@@ -98,9 +107,10 @@ def run_seed(run: _Run, seed: int, base: CopyStudent) -> tuple[dict, list[dict]]
     run.log(f"seed {seed}: weak F1 {summary}; joint {joint_score['f1']:.3f}")
 
     t0 = time.perf_counter()
-    # the student generates over a shortlist: every source token (copyable anyway) and the weak side's frames
-    shortlist = [e.source for split in splits.values() for e in split] + [e.target for e in splits["weak_train"]]
-    base.set_shortlist(ShortlistTokenizer.from_texts(base.hf_tokenizer, shortlist))
+    if isinstance(base, CopyStudent):
+        # the copy student generates over a shortlist: every source token (copyable anyway) and the weak side's frames
+        shortlist = [e.source for split in splits.values() for e in split] + [e.target for e in splits["weak_train"]]
+        base.set_shortlist(ShortlistTokenizer.from_texts(base.hf_tokenizer, shortlist))
     memory = base.encode(sources)
     test_memory = base.encode([e.source for e in test])
     run.timed("features", t0)
@@ -154,8 +164,7 @@ def run(config: dict, out_dir: str | Path, emit=null_emit) -> dict:
     r.log(f"generation experiment {config['name']!r}: {len(config['seeds'])} seed(s), {len(config['weak'])} weak, "
           f"{len(config['methods'])} method(s) on {r.device}")
     t0 = time.perf_counter()
-    base = CopyStudent(config["strong"]["model"], layers=int(config["strong"]["decoder_layers"]),
-                       max_len=int(config["strong"]["max_length"])).to(r.device)
+    base = build_student(config["strong"], config["precision"]).to(r.device)
     r.timed("load_student", t0)
     per_seed, examples = [], []
     for seed in config["seeds"]:

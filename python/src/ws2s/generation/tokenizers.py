@@ -8,6 +8,7 @@ sum a hypothesis's per-token log-probabilities into per-word log-probabilities i
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections import Counter
 from collections.abc import Iterable
 from pathlib import Path
@@ -86,11 +87,11 @@ class HFTokenizer:
 
     kind = "hf"
 
-    def __init__(self, path: str | Path):
+    def __init__(self, path: str | Path, trust_remote_code: bool = False):
         from transformers import AutoTokenizer
 
         self.path = str(path)
-        self.tok = AutoTokenizer.from_pretrained(self.path)
+        self.tok = AutoTokenizer.from_pretrained(self.path, trust_remote_code=trust_remote_code)
         t = self.tok
         self.eos_id = t.eos_token_id if t.eos_token_id is not None else t.sep_token_id
         self.bos_id = t.bos_token_id if t.bos_token_id is not None else (t.cls_token_id if t.cls_token_id is not None else self.eos_id)
@@ -106,7 +107,11 @@ class HFTokenizer:
         return canon(self.tok.decode([i for i in ids if i not in (self.pad_id, self.bos_id, self.eos_id)]))
 
     def encode_words(self, words: list[str]) -> tuple[list[int], list[int]]:
-        """Token ids of ``" ".join(words)`` and, per token, the index of the word it belongs to."""
+        """Token ids of ``" ".join(words)`` and, per token, the index of the word it belongs to.
+
+        A token belongs to the word of its first non-space character (byte-level and SentencePiece
+        tokens carry the space before a word); a token of spaces only belongs to the word before it.
+        """
         text = " ".join(words)
         starts, pos = [], 0
         for w in words:
@@ -115,9 +120,23 @@ class HFTokenizer:
         enc = self.tok(text, add_special_tokens=False, return_offsets_mapping=True)
         word_of = []
         for a, b in enc["offset_mapping"]:
-            mid = a if b == a else (a + b - 1) // 2
-            word_of.append(max(j for j, s in enumerate(starts) if s <= max(mid, starts[0])))
+            first = a + len(text[a:b]) - len(text[a:b].lstrip())
+            at = first if first < b else a
+            word_of.append(max(0, bisect_right(starts, at) - 1))
         return enc["input_ids"], word_of
+
+    def words(self, ids: list[int]) -> list[list[int]]:
+        """Positions of each whitespace word's tokens in ``ids`` (from the decoded text of every prefix).
+
+        A token that adds no new word (a continuation piece, or a space-only token) joins the word before it.
+        """
+        groups: list[list[int]] = []
+        for p in range(len(ids)):
+            n = len(self.tok.decode(ids[: p + 1], clean_up_tokenization_spaces=False).split())
+            if n > len(groups) or not groups:
+                groups.append([])
+            groups[-1].append(p)
+        return groups
 
     def state(self) -> dict:
         return {"kind": self.kind, "path": self.path}

@@ -1,32 +1,49 @@
-"""Weak supervisors for generation: small encoder–decoders trained from scratch on weak_train's gold frames."""
+"""Weak supervisors for generation, fine-tuned on weak_train's gold frames: small encoder–decoders trained
+from scratch with a word or character tokenizer (arch "transformer"), or Hugging Face LMs with their own
+tokenizers (arch "causal_lm" / "seq2seq", ``model`` a hub id or path)."""
 
 from __future__ import annotations
 
 import torch
 
 from ..train.loop import train
+from .models.hf import HF_ARCHS
 from .models.weak import TinySeq2Seq
 from .tasks import Example
 from .teacher_forcing import mean_nll, nll_step, target_batches
 from .tokenizers import build_tokenizer
 
 ARCH_KEYS = ("dim", "layers", "heads", "ff", "dropout", "max_len")
+HF_ARCH_KEYS = ("max_len",)  # source tokens kept; the rest of an HF model's architecture is its own config
 TRAIN_KEYS = ("epochs", "lr", "batch_size", "weight_decay")
 
 
+def allowed_params(spec: dict) -> tuple[str, ...]:
+    return (HF_ARCH_KEYS if spec.get("arch") in HF_ARCHS else ARCH_KEYS) + TRAIN_KEYS
+
+
+def build_weak(spec: dict, params: dict, train_set: list[Example], precision: str):
+    """An untrained weak model: an HF LM loaded from ``spec["model"]``, or a ``TinySeq2Seq`` with its own tokenizer."""
+    if spec.get("arch") in HF_ARCHS:
+        return HF_ARCHS[spec["arch"]](spec["model"], bool(spec.get("trust_remote_code", False)), precision,
+                                      int(params.get("max_len", 64)))
+    tok = build_tokenizer(spec.get("tokenizer", "word"), [e.source for e in train_set] + [e.target for e in train_set])
+    return TinySeq2Seq(tok, **{k: params[k] for k in ARCH_KEYS if k in params})
+
+
 def train_weak(spec: dict, train_set: list[Example], held_out: list[Example], train_cfg: dict, seed: int,
-               device: torch.device, emit) -> tuple[TinySeq2Seq, float]:
+               device: torch.device, emit, precision: str = "auto") -> tuple[torch.nn.Module, float]:
     """A trained weak model and its reliability (mean held-out token log-likelihood, for λ weights).
 
     spec: a ``weak`` entry of the config; its params may set architecture keys and override training keys.
     """
     params = dict(spec.get("params", {}))
-    unknown = sorted(set(params) - set(ARCH_KEYS) - set(TRAIN_KEYS))
+    unknown = sorted(set(params) - set(allowed_params(spec)))
     if unknown:
-        raise ValueError(f"weak model {spec['name']!r}: unknown params {unknown}; use {list(ARCH_KEYS + TRAIN_KEYS)}")
-    tok = build_tokenizer(spec.get("tokenizer", "word"), [e.source for e in train_set] + [e.target for e in train_set])
-    torch.manual_seed(seed)
-    model = TinySeq2Seq(tok, **{k: params[k] for k in ARCH_KEYS if k in params}).to(device)
+        raise ValueError(f"weak model {spec['name']!r}: unknown params {unknown}; use {list(allowed_params(spec))}")
+    torch.manual_seed(seed)  # before building: a from-scratch model's initial weights come from the seed
+    model = build_weak(spec, params, train_set, precision).to(device)
+    tok = model.tokenizer
     cfg = {**train_cfg, **{k: params[k] for k in TRAIN_KEYS if k in params}}
     memory_sources = [e.source for e in train_set]
     targets = [tok.encode(e.target) + [tok.eos_id] for e in train_set]
@@ -36,8 +53,8 @@ def train_weak(spec: dict, train_set: list[Example], held_out: list[Example], tr
         return nll_step(memory)(model, {**batch, "index": torch.arange(len(batch["index"]), device=device)}, progress)
 
     train(model, target_batches(targets, tok.pad_id, int(cfg["batch_size"]), seed), step, epochs=int(cfg["epochs"]),
-          lr=float(cfg["lr"]), weight_decay=float(cfg.get("weight_decay", 0)), device=device, emit=emit,
-          key=f"weak/{spec['name']}")
+          lr=float(cfg["lr"]), weight_decay=float(cfg.get("weight_decay", 0)), device=device, precision=precision,
+          emit=emit, key=f"weak/{spec['name']}")
     model.eval()
     with torch.no_grad():
         reliability = -mean_nll(model, model.encode([e.source for e in held_out]),
