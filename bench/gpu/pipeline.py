@@ -7,8 +7,7 @@ evaluates, not how much of the gap a pretrained model recovers: the check is tha
 every number is finite, and the ceiling (trained on gold labels) learns the task.
 
 Runs: a BERT-style encoder fully fine-tuned, a Llama-style decoder with LoRA adapters pooled at its last
-real token, and a linear probe on the encoder's frozen features; the fine-tune also runs in fp32 on the
-CPU of the same machine for comparison.
+real token, and a linear probe on the encoder's frozen features.
 """
 
 from __future__ import annotations
@@ -127,8 +126,6 @@ def run_pipeline_check(device: torch.device, cpu_part: bool) -> dict:
         ("llama, LoRA r8, last-token pooling", {"mode": "lora", "lora_rank": 8, "pooling": "last"}, dev, precision),
         ("bert, linear probe", {"mode": "linear_probe"}, dev, precision),
     ]
-    if dev == "cuda":
-        runs.append(("bert, full fine-tune (CPU fp32 baseline)", {"mode": "full"}, "cpu", "fp32"))
     rows = []
     with tempfile.TemporaryDirectory(prefix="ws2s-gpu-pipeline-") as tmp:
         paths = build_models(Path(tmp), hidden, layers)
