@@ -5,7 +5,8 @@
 On a CUDA machine (H100/H200) it times a ~0.55B decoder and finishes in under 8 minutes.
 Without CUDA (or with --cpu) it runs the same code paths at tiny sizes and says so: those numbers
 show that the benchmark works, not how fast anything is. Exits non-zero when a section failed or the
-bf16 curve did not track the fp32 one. Sections: see training.py, labelling.py, correctness.py.
+bf16 curve did not track the fp32 one. Sections: see training.py, labelling.py, correctness.py, pipeline.py,
+generation.py.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ import torch  # noqa: E402
 import transformers  # noqa: E402
 
 import correctness  # noqa: E402
+import generation  # noqa: E402
 import labelling  # noqa: E402
 import pipeline  # noqa: E402
 import training  # noqa: E402
@@ -105,6 +107,9 @@ def print_report(res: dict) -> None:
         print("accuracy on test; the strong models have random weights, so this checks the device path, not PGR"
               + ("" if pl["ok"] else " -- CHECK FAILED (a run did not finish, or a ceiling did not learn)"))
 
+    if "rows" in res.get("generation", {}):
+        generation.print_generation(res["generation"])
+
     for name, err in res["errors"].items():
         print(f"\nsection {name} FAILED:\n{err}")
     for name in res["skipped"]:
@@ -133,6 +138,7 @@ def main(argv: list[str] | None = None) -> dict:
         "labelling": lambda: labelling.run_labelling(labelling.CPU if cpu_part else labelling.GPU, device),
         "correctness": lambda: correctness.run_correctness(device, compiled=not cpu_part),
         "pipeline": lambda: pipeline.run_pipeline_check(device, cpu_part),
+        "generation": lambda: generation.run_generation(device, cpu_part),
     }
     for name, fn in sections.items():
         if time.perf_counter() - t0 > BUDGET_S:
@@ -148,7 +154,7 @@ def main(argv: list[str] | None = None) -> dict:
     res["seconds"] = time.perf_counter() - t0
     co = res.get("correctness", {})
     res["ok"] = (not res["errors"] and not res["skipped"] and co.get("ok", False) and co.get("learned", False)
-                 and res.get("pipeline", {}).get("ok", False))
+                 and res.get("pipeline", {}).get("ok", False) and res.get("generation", {}).get("ok", False))
 
     print_report(res)
     if args.json:

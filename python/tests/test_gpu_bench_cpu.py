@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 BENCH = Path(__file__).resolve().parents[2] / "bench" / "gpu"
-BENCH_MODULES = ("batching", "hardware", "training", "labelling", "correctness", "pipeline")
+BENCH_MODULES = ("batching", "hardware", "training", "labelling", "correctness", "pipeline", "generation")
 
 
 @pytest.fixture
@@ -51,6 +51,10 @@ def test_cpu_part_runs_every_section_and_says_no_gpu_was_used(bench_run, tmp_pat
     assert [r["name"].split(",")[0] for r in runs] == ["bert", "llama", "bert"]
     assert all(r["finite"] and r["results_written"] and r["device"] == "cpu" for r in runs)
     assert "(d) classification pipeline" in out
+
+    gen = res["generation"]
+    assert gen["ok"] and [r["check"].split(":")[0] for r in gen["rows"]] == ["beam search", "soft-label loss", "DPO", "DPO"]
+    assert "(e) generation" in out
 
 
 def test_bucket_batches_respect_the_token_budget_and_cover_every_sequence(bench_run):
