@@ -5,6 +5,9 @@
 - ``forward(memory, tgt_in: [B, T], last_only=False) -> [B, T, V]`` next-token scores (``[B, 1, V]`` for
   the last position only, which beam search uses) (logits or log-probabilities;
   callers apply ``log_softmax``, which leaves log-probabilities unchanged).
+
+Implementations: ``student.CopyStudent`` (the embedded default), ``weak.TinySeq2Seq`` (from scratch),
+``hf.HFCausalLM`` / ``hf.HFSeq2SeqLM`` (any Hugging Face LM by hub id or path; ``tiny`` builds random ones).
 """
 
 from __future__ import annotations
