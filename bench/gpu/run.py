@@ -51,65 +51,68 @@ def print_table(rows: list[dict], columns: list[tuple]) -> None:
         print(line([fn(r) for _, _, fn in columns]))
 
 
-def print_report(res: dict) -> None:
+def print_header(res: dict) -> None:
     dev = res["device"]
     print(f"\nws2s GPU benchmark — device: {dev['name']}; torch {torch.__version__}; "
-          f"bf16 peak: {_fmt(dev['peak_tflops'], '.1f')} TFLOP/s")
+          f"transformers {transformers.__version__}; bf16 peak: {_fmt(dev['peak_tflops'], '.1f')} TFLOP/s")
     if not dev["cuda"] or res["cpu_part"]:
         print("NOTE: no CUDA GPU was used — this is the CPU part with tiny models. It checks that every code path"
               " runs; its speeds say nothing about GPU throughput, and MFU is not computed.")
 
-    tr = res.get("training")
-    if tr and "rows" in tr:
-        print(f"\n(a) strong-student training, {tr['params'] / 1e6:.3g}M-parameter decoder; tokens/s and MFU count real tokens, not padding")
-        print_table(tr["rows"], [
-            ("loop", 74, lambda r: r["name"]),
-            ("tokens/s", 10, lambda r: f"{r['tokens_per_s']:.0f}"),
-            ("MFU", 7, lambda r: _fmt(r["mfu"], ".1%")),
-            ("pad", 6, lambda r: f"{r['pad_share']:.1%}"),
-            ("steps", 5, lambda r: str(r["steps"])),
-            ("peak GB", 8, lambda r: _fmt(r["peak_mem_gb"], ".1f")),
-        ])
-        print(f"speed-up ws2s / reference: {tr['speedup']:.2f}x   (targets on H100/H200: MFU >= 40%, >= 2x)")
 
-    lb = res.get("labelling")
-    if lb and "rows" in lb:
-        print(f"\n(b) weak-ensemble labelling, {lb['n_examples']} examples (examples/s)")
-        print_table(lb["rows"], [
-            ("member", 24, lambda r: r["name"]),
-            ("plain fp32", 11, lambda r: f"{r['plain_per_s']:.1f}"),
-            ("ws2s bf16", 10, lambda r: f"{r['fast_per_s']:.1f}"),
-            ("speed-up", 9, lambda r: f"{r['fast_per_s'] / r['plain_per_s']:.2f}x"),
-            ("max |dp|", 9, lambda r: f"{r['max_prob_diff']:.4f}"),
-            ("argmax =", 9, lambda r: f"{r['argmax_agree']:.1%}"),
-        ])
+def print_training(tr: dict) -> None:
+    print(f"\n(a) strong-student training, {tr['params'] / 1e6:.3g}M-parameter decoder; tokens/s and MFU count real tokens, not padding")
+    print_table(tr["rows"], [
+        ("loop", 74, lambda r: r["name"]),
+        ("tokens/s", 10, lambda r: f"{r['tokens_per_s']:.0f}"),
+        ("MFU", 7, lambda r: _fmt(r["mfu"], ".1%")),
+        ("pad", 6, lambda r: f"{r['pad_share']:.1%}"),
+        ("steps", 5, lambda r: str(r["steps"])),
+        ("peak GB", 8, lambda r: _fmt(r["peak_mem_gb"], ".1f")),
+    ])
+    print(f"speed-up ws2s / reference: {tr['speedup']:.2f}x   (targets on H100/H200: MFU >= 40%, >= 2x)")
 
-    co = res.get("correctness")
-    if co and "steps" in co:
-        verdict = ("tracks" if co["ok"] else "DOES NOT TRACK") + ("" if co["learned"] else "; the model did not learn")
-        print(f"\n(c) bf16 vs fp32 loss curve, tiny decoder, {co['steps']} steps: max relative gap "
-              f"{co['max_rel_gap']:.2%} (tolerance {co['tolerance']:.0%}) -> {verdict}; loss "
-              f"{co['fp32_first']:.3f} -> fp32 {co['fp32_last']:.3f} / bf16 {co['bf16_last']:.3f}")
 
-    pl = res.get("pipeline")
-    if pl and "rows" in pl:
-        print(f"\n(d) classification pipeline (weak members -> weak labels -> ceiling -> students), tiny HF models "
-              f"from configs (hidden {pl['hidden']}, {pl['layers']} layers, random weights), {pl['size']} examples, 1 seed")
-        methods = list(pl["rows"][0]["students"])
-        print_table(pl["rows"], [
-            ("strong model", 42, lambda r: r["name"]),
-            ("device", 11, lambda r: f"{r['device']} {r['precision']}"),
-            ("s", 6, lambda r: f"{r['seconds']:.1f}"),
-            ("weak", 6, lambda r: f"{r['weak_mean']:.3f}"),
-            ("ceiling", 7, lambda r: f"{r['ceiling']:.3f}"),
-            *[(m, 8, lambda r, m=m: f"{r['students'][m]:.3f}") for m in methods],
-        ])
-        print("accuracy on test; the strong models have random weights, so this checks the device path, not PGR"
-              + ("" if pl["ok"] else " -- CHECK FAILED (a run did not finish, or a ceiling did not learn)"))
+def print_labelling(lb: dict) -> None:
+    print(f"\n(b) weak-ensemble labelling, {lb['n_examples']} examples (examples/s)")
+    print_table(lb["rows"], [
+        ("member", 24, lambda r: r["name"]),
+        ("plain fp32", 11, lambda r: f"{r['plain_per_s']:.1f}"),
+        ("ws2s bf16", 10, lambda r: f"{r['fast_per_s']:.1f}"),
+        ("speed-up", 9, lambda r: f"{r['fast_per_s'] / r['plain_per_s']:.2f}x"),
+        ("max |dp|", 9, lambda r: f"{r['max_prob_diff']:.4f}"),
+        ("argmax =", 9, lambda r: f"{r['argmax_agree']:.1%}"),
+    ])
 
-    if "rows" in res.get("generation", {}):
-        generation.print_generation(res["generation"])
 
+def print_correctness(co: dict) -> None:
+    verdict = ("tracks" if co["ok"] else "DOES NOT TRACK") + ("" if co["learned"] else "; the model did not learn")
+    print(f"\n(c) bf16 vs fp32 loss curve, tiny decoder, {co['steps']} steps: max relative gap "
+          f"{co['max_rel_gap']:.2%} (tolerance {co['tolerance']:.0%}) -> {verdict}; loss "
+          f"{co['fp32_first']:.3f} -> fp32 {co['fp32_last']:.3f} / bf16 {co['bf16_last']:.3f}")
+
+
+def print_pipeline(pl: dict) -> None:
+    print(f"\n(d) classification pipeline (weak members -> weak labels -> ceiling -> students), tiny HF models "
+          f"from configs (hidden {pl['hidden']}, {pl['layers']} layers, random weights), {pl['size']} examples, 1 seed")
+    methods = list(pl["rows"][0]["students"])
+    print_table(pl["rows"], [
+        ("strong model", 42, lambda r: r["name"]),
+        ("device", 11, lambda r: f"{r['device']} {r['precision']}"),
+        ("s", 6, lambda r: f"{r['seconds']:.1f}"),
+        ("weak", 6, lambda r: f"{r['weak_mean']:.3f}"),
+        ("ceiling", 7, lambda r: f"{r['ceiling']:.3f}"),
+        *[(m, 8, lambda r, m=m: f"{r['students'][m]:.3f}") for m in methods],
+    ])
+    print("accuracy on test; the strong models have random weights, so this checks the device path, not PGR"
+          + ("" if pl["ok"] else " -- CHECK FAILED (a run did not finish, or a ceiling did not learn)"))
+
+
+PRINTERS = {"training": print_training, "labelling": print_labelling, "correctness": print_correctness,
+            "pipeline": print_pipeline, "generation": generation.print_generation}
+
+
+def print_footer(res: dict) -> None:
     for name, err in res["errors"].items():
         print(f"\nsection {name} FAILED:\n{err}")
     for name in res["skipped"]:
@@ -140,23 +143,30 @@ def main(argv: list[str] | None = None) -> dict:
         "pipeline": lambda: pipeline.run_pipeline_check(device, cpu_part),
         "generation": lambda: generation.run_generation(device, cpu_part),
     }
-    for name, fn in sections.items():
+    print_header(res)
+    for name, fn in sections.items():  # each section prints as it ends: a run cut short still shows what finished
         if time.perf_counter() - t0 > BUDGET_S:
             res["skipped"].append(name)
             continue
+        t1 = time.perf_counter()
         try:
             res[name] = fn()
+            PRINTERS[name](res[name])
         except Exception:  # one broken section must not hide the others' numbers
             res["errors"][name] = traceback.format_exc()
+            print(f"\nsection {name} FAILED after {time.perf_counter() - t1:.0f} s (traceback at the end)")
+        print(f"[{name}: {time.perf_counter() - t1:.0f} s]", flush=True)
         if device.type == "cuda":
             torch.cuda.empty_cache()
+        if args.json:
+            args.json.write_text(json.dumps(res, indent=2, default=str))
     torch.set_num_threads(threads)
     res["seconds"] = time.perf_counter() - t0
     co = res.get("correctness", {})
     res["ok"] = (not res["errors"] and not res["skipped"] and co.get("ok", False) and co.get("learned", False)
                  and res.get("pipeline", {}).get("ok", False) and res.get("generation", {}).get("ok", False))
 
-    print_report(res)
+    print_footer(res)
     if args.json:
         args.json.write_text(json.dumps(res, indent=2))
     return res
