@@ -13,11 +13,20 @@ export function resolveConfig(raw: unknown, opts: ResolvedOptions, at: (string |
   if (!parsed.success) throw badInput(withPrefix(issuesOf(parsed.error) ?? [], at));
   const config = parsed.data;
   const issues: Issue[] = [];
-  if ((config.strong as { trust_remote_code?: boolean }).trust_remote_code && !opts.allowRemoteCode) {
-    issues.push({
-      path: [...at, "strong", "trust_remote_code"],
-      message: "trust_remote_code runs code from the model repository; start the server with --allow-remote-code to permit it",
-    });
+  if (!opts.allowRemoteCode) {
+    // every model the config loads: the strong model and any Hugging Face weak member
+    const models: [(string | number)[], { trust_remote_code?: boolean }][] = [
+      [["strong"], config.strong as { trust_remote_code?: boolean }],
+      ...(config.weak as { trust_remote_code?: boolean }[]).map((w, i): [(string | number)[], { trust_remote_code?: boolean }] => [["weak", i], w]),
+    ];
+    for (const [path, model] of models) {
+      if (model.trust_remote_code) {
+        issues.push({
+          path: [...at, ...path, "trust_remote_code"],
+          message: "trust_remote_code runs code from the model repository; start the server with --allow-remote-code to permit it",
+        });
+      }
+    }
   }
   const task = config.task as { source: string; path?: string; id?: string };
   const dataPath = task.path ?? (task.source === "hf" && task.id && looksLikePath(task.id) ? task.id : undefined);

@@ -45,6 +45,17 @@ describe("input validation", () => {
     await permissive.close();
   });
 
+  it("refuses trust_remote_code on a generation weak member too", async () => {
+    const config = {
+      name: "remote weak", kind: "generation", task: { source: "builtin", name: "assistant", size: 100 },
+      weak: [{ name: "w" }, { name: "lm", arch: "causal_lm", model: "some/model", trust_remote_code: true }],
+      methods: [{ name: "naive", loss: "xent" }],
+    };
+    const r = await call(s, "experiment.create", { config });
+    expect(r.status).toBe(400);
+    expect(r.error?.data.issues?.map((i) => i.path.join("."))).toEqual(["config.weak.1.trust_remote_code"]);
+  });
+
   it("rejects request bodies over the limit with 413", async () => {
     const res = await s.app.inject({
       method: "POST",
