@@ -104,6 +104,30 @@ describe("run queue", () => {
     await Promise.all([call(s, "run.cancel", { id: a.runId }), call(s, "run.cancel", { id: b.runId })]);
   }, 60_000);
 
+  it("gives a run with distributed.nproc 2 two GPUs at once; the next such run waits for them", async () => {
+    s = await server(sb, { jobs: JOBS, gpus: ["0", "1", "2"] });
+    const twoGpus = (name: string) => ({ ...config(name), distributed: { nproc: 2 } });
+    const a = await createAndStart(s, twoGpus("hang"));
+    await runningPid(a.runId);
+    expect((await call(s, "run.get", { id: a.runId })).data.gpu).toBe("0,1");
+    const b = await createAndStart(s, twoGpus("hang2"));
+    await new Promise((r) => setTimeout(r, 300));
+    expect((await call(s, "run.get", { id: b.runId })).data.status).toBe("queued"); // one GPU free, two needed
+    await call(s, "run.cancel", { id: a.runId });
+    await runningPid(b.runId);
+    expect((await call(s, "run.get", { id: b.runId })).data.gpu).toBe("0,1");
+    await call(s, "run.cancel", { id: b.runId });
+  }, 60_000);
+
+  it("fails a run that asks for more GPUs than the server has, saying so, and runs the next", async () => {
+    s = await server(sb, { jobs: JOBS, gpus: ["0", "1"] });
+    const big = await createAndStart(s, { ...config("hang"), distributed: { nproc: 4 } });
+    const failed = await waitForStatus(s, big.runId, ["failed"]);
+    expect(failed.reason).toMatch(/distributed.nproc 4 needs 4 GPUs.*2 GPU/);
+    const next = await createAndStart(s, config("echo"));
+    expect((await waitForStatus(s, next.runId, ["succeeded", "failed"])).status).toBe("succeeded");
+  }, 60_000);
+
   it("after a restart, interrupts the running run, still runs the queued one, and retries", async () => {
     s = await server(sb, { jobs: JOBS, concurrency: 1 });
     const hanging = await createAndStart(s, config("hang"));

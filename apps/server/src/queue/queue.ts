@@ -15,7 +15,7 @@ const INTERRUPTED = "the server stopped while this run was executing; retry it";
 const FLUSH_EVENTS = 2000;
 
 interface Active {
-  slot: number;
+  slots: number[];
   handle?: JobHandle;
   cancelRequested: boolean;
   pending: Ws2sEvent[];
@@ -28,6 +28,8 @@ interface Active {
 /**
  * The persistent run queue: queued runs live in SQLite and start oldest first whenever a slot is
  * free. Each slot is one GPU (CUDA_VISIBLE_DEVICES for its runner) or, on CPU, one runner process.
+ * A run on several GPUs (`distributed.nproc` > 1 on a GPU server) takes that many slots at once; the
+ * oldest queued run waits for them rather than being overtaken, so it cannot starve.
  */
 export class RunQueue {
   private readonly active = new Map<string, Active>();
@@ -59,21 +61,35 @@ export class RunQueue {
     while (!this.closed && this.freeSlots.length > 0) {
       const run = nextQueued(this.db);
       if (!run) return;
-      const slot = this.freeSlots.shift() as number;
-      const gpu = this.opts.gpus.length > 0 ? (this.opts.gpus[slot % this.opts.gpus.length] as string) : null;
-      if (!transition(this.db, run.id, ["queued"], { status: "running", gpu })) {
-        this.freeSlots.unshift(slot);
+      const need = gpusNeeded(run.config, this.opts.gpus.length);
+      const capacity = this.opts.gpus.length > 0 ? Math.min(this.opts.concurrency, this.opts.gpus.length) : this.opts.concurrency;
+      if (need > capacity) {
+        const reason =
+          `distributed.nproc ${need} needs ${need} GPUs at once; this server has ${this.opts.gpus.length} GPU(s) ` +
+          `and runs ${this.opts.concurrency} at a time: lower nproc or start the server with more GPUs`;
+        if (transition(this.db, run.id, ["queued"], { status: "failed", reason })) this.bus.publish(run.id, "end");
         continue;
       }
-      const a: Active = { slot, cancelRequested: false, pending: [], lastSeq: -1, sawTerminal: false, done: Promise.resolve() };
+      if (this.freeSlots.length < need) return; // the oldest run waits for its GPUs
+      const slots = this.freeSlots.splice(0, need);
+      const gpu = this.opts.gpus.length > 0 ? slots.map((s) => this.opts.gpus[s % this.opts.gpus.length] as string).join(",") : null;
+      if (!transition(this.db, run.id, ["queued"], { status: "running", gpu })) {
+        this.release(slots);
+        continue;
+      }
+      const a: Active = { slots, cancelRequested: false, pending: [], lastSeq: -1, sawTerminal: false, done: Promise.resolve() };
       this.active.set(run.id, a);
       a.done = this.execute(run, gpu, a).finally(() => {
         this.active.delete(run.id);
-        this.freeSlots.push(slot);
-        this.freeSlots.sort((x, y) => x - y);
+        this.release(slots);
         this.pump();
       });
     }
+  }
+
+  private release(slots: number[]): void {
+    this.freeSlots.push(...slots);
+    this.freeSlots.sort((x, y) => x - y);
   }
 
   /** Cancels a queued run at once, or a running one by ending its runner's process tree. */
@@ -166,4 +182,11 @@ export class RunQueue {
 }
 
 class CancelledBeforeStart extends Error {}
+
+/** GPUs a run takes: `distributed.nproc` on a server with GPUs (one process per GPU), else 1 slot. */
+export function gpusNeeded(config: Record<string, unknown>, serverGpus: number): number {
+  if (serverGpus === 0 || config.device === "cpu") return 1;
+  const nproc = (config.distributed as { nproc?: number } | undefined)?.nproc;
+  return typeof nproc === "number" && nproc > 1 ? nproc : 1;
+}
 
