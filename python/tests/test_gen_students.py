@@ -55,3 +55,65 @@ def test_soft_loss_equals_hard_loss_when_the_weak_words_are_certain(student):
 def test_unknown_student_loss_lists_the_valid_ones(student):
     with pytest.raises(ValueError, match="soft"):
         prepare({"loss": "nope", "params": {}}, LABELS, student.tokenizer, torch.ones(2))
+
+
+class _TableStudent(torch.nn.Module):
+    """Free next-token logits per (example, position), normalised like the copy student's output (log p)."""
+
+    def __init__(self, tokenizer, rows: int, width: int, wrong: int):
+        super().__init__()
+        self.tokenizer = tokenizer
+        table = torch.zeros(rows, width, len(tokenizer.global_ids))
+        # a student sure of one wrong token: every other token has p ≈ e^-8 ≈ 3e-4, well below 1/V (V = 16 here)
+        # and above u/V for the default uncertainty u = 1e-3
+        table[..., wrong] = 8.0
+        self.table = torch.nn.Parameter(table)
+
+    def forward(self, memory, tgt_in, last_only=False):
+        return torch.log_softmax(self.table[memory["row"], : tgt_in.shape[1]], -1)
+
+
+@pytest.mark.parametrize("loss", ["xent", "edl", "edl_self"])
+def test_an_evidential_student_recovers_tokens_it_gave_almost_no_probability_as_teacher_forcing_does(student, loss):
+    # The copy student outputs log p; with evidence V·p the Dirichlet mean was p/2 + 1/(2V), so a token
+    # driven below 1/V (the end of sequence, in the demo) got a gradient ∝ V·p and was never learnt back.
+    certain = WeakLabels(LABELS.texts, [[0.0] * len(w) for w in LABELS.word_logprobs], LABELS.member_texts)
+    tok = student.tokenizer
+    targets, extra, tensors, make_step = prepare({"loss": loss, "params": {"kl_coef": 1e-2} if loss != "xent" else {}}, certain, tok,
+                                                 torch.ones(1, dtype=torch.float64))
+    width = max(len(t) for t in targets)
+    model = _TableStudent(tok, len(targets), width, wrong=tok.encode_words([":"])[0][0])
+    batch = target_batches(targets, tok.pad_id, len(targets), 0, extra, tensors)(0)[0]
+    step = make_step({"row": torch.arange(len(targets))})
+    opt = torch.optim.SGD(model.parameters(), lr=len(targets) * width)  # plain SGD: the loss's own gradient scale
+    for i in range(30):
+        opt.zero_grad()
+        step(model, batch, i / 30).backward()
+        opt.step()
+    decoded = model.table.detach().argmax(-1)
+    for row, t in enumerate(targets):
+        assert decoded[row, : len(t)].tolist() == t
+
+
+def test_the_vocabulary_dirichlet_has_the_models_distribution_as_its_mean_up_to_the_uncertainty():
+    from ws2s.generation.students import evidential_over_vocabulary
+    from ws2s.losses import dirichlet_uncertainty, edl
+
+    torch.manual_seed(0)
+    v, u = 50, 1e-3
+    z = torch.randn(4, v, dtype=torch.float64) * 4
+    q = torch.softmax(torch.randn(4, v, dtype=torch.float64), -1)
+    seen = {}
+
+    def spy(logits, target, progress, **hyper):
+        seen["logits"], seen["hyper"] = logits, hyper
+        return edl(logits, target, progress, **hyper)
+
+    value = evidential_over_vocabulary(spy)(z, q, 0.0, uncertainty=u)
+    p = torch.softmax(z, -1)
+    mean = (1 - u) * p + u / v
+    pred = dirichlet_uncertainty(seen["logits"])
+    assert torch.allclose(pred.probs, mean, atol=1e-12)
+    assert torch.allclose(pred.uncertainty, torch.full((4,), u, dtype=torch.float64))
+    assert float(value) == pytest.approx(float(-(q * mean.log()).sum(-1).mean()), rel=1e-10)  # data term = CE vs m
+    assert seen["hyper"]["kl_coef"] == pytest.approx(1e-2 / (v - 1))  # the KL counted per free dimension

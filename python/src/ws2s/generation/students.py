@@ -8,10 +8,8 @@ member's own top hypothesis.
 - ``xent``: teacher forcing on the hypothesis (hard targets).
 - ``soft``: token-level soft labels through words (``ws2s.generation.bridge``).
 - ``multi_weak``: Σ_k w_k · CE on each weak member's own top hypothesis.
-- ``edl`` / ``edl_self``: the evidential loss over the vocabulary against the soft labels. The copy
-  student outputs log-probabilities, so its logits for the Dirichlet are log p + log(scale): evidence
-  e_v = scale · p_v (``evidence_scale``, default the vocabulary size, so total evidence matches the
-  uniform prior's).
+- ``edl`` / ``edl_self``: the evidential loss over the vocabulary against the soft labels, with the
+  Dirichlet parametrised by the model's distribution (``evidential_over_vocabulary``).
 """
 
 from __future__ import annotations
@@ -70,10 +68,38 @@ def _soft_step(memory, loss, tau: float = 1.0, spread: str = "confidence", **hyp
     return step
 
 
-def _evidential(fn):
-    def loss(logits, target, progress, evidence_scale=None, **hyper):
-        scale = evidence_scale or logits.shape[-1]
-        return fn(logits + math.log(scale), target, progress, **hyper)
+DEFAULT_UNCERTAINTY = 1e-3
+
+
+def evidential_over_vocabulary(fn):
+    """``fn`` (``edl`` or ``edl_self``) over a vocabulary, with the Dirichlet's mean tied to the model's p.
+
+    A generation student's forward gives a next-token distribution p = softmax(z) (the copy student's
+    outputs are already log p; an HF LM's raw logits are normalised here), and decoding reads p. The
+    total evidence of such a model is not free, so it is fixed through the uncertainty u = V/S
+    (``params.uncertainty``, default 1e-3): exp evidence e_v = s·p_v with s = V(1 − u)/u, i.e. the
+    Dirichlet logits are log p_v + log s, α_v = s·p_v + 1 and S = s + V. Then
+        Dirichlet mean  m_v = α_v / S = (1 − u)·p_v + u/V,
+        data term       Σ_v q_v (log S − log α_v) = −Σ_v q_v log m_v  (cross-entropy against m),
+    so the mean is the distribution decoding reads up to u, and the data term is log-loss down to
+    p_v ≈ u/V. (Evidence s = V, i.e. u = ½, made m = p/2 + 1/(2V): a token the student drove below 1/V
+    then cost at most q_v·log 2V and got a gradient ∝ V·p_v, so rare tokens such as end-of-sequence
+    were abandoned for good and decoding never stopped.)
+    The KL term KL(Dir(α̃) ‖ Dir(1)), α̃ = s·p(1 − q) + 1, grows with the V − 1 free dimensions of the
+    Dirichlet (≈ (V − 1)·log of the misleading evidence), so it is counted per dimension:
+    ``kl_coef`` weighs KL/(V − 1), which keeps λ's meaning from a binary task to a vocabulary.
+    Exp evidence only (the identity e = s·p needs it).
+    """
+
+    def loss(logits, target, progress, uncertainty=DEFAULT_UNCERTAINTY, kl_coef=1e-2, evidence="exp", **hyper):
+        if evidence != "exp":
+            raise ValueError(f"params.evidence must be 'exp' for a generation student (evidence = s·p), got {evidence!r}")
+        if not 0 < uncertainty < 1:
+            raise ValueError(f"params.uncertainty must be in (0, 1), got {uncertainty!r}")
+        v = logits.shape[-1]
+        log_scale = math.log(v) + math.log1p(-uncertainty) - math.log(uncertainty)
+        z = torch.log_softmax(logits, -1) + log_scale
+        return fn(z, target, progress, kl_coef=kl_coef / max(1, v - 1), **hyper)
 
     return loss
 
@@ -97,7 +123,7 @@ def prepare(method: dict, labels: WeakLabels, tokenizer, weights: torch.Tensor):
     if loss == "soft":
         return ids, sequences, tensors, lambda memory: _soft_step(memory, lambda z, q, p: xent(z, q), **params)
     if loss in ("edl", "edl_self"):
-        fn = _evidential(edl if loss == "edl" else edl_self)
+        fn = evidential_over_vocabulary(edl if loss == "edl" else edl_self)
         return ids, sequences, tensors, lambda memory: _soft_step(memory, fn, **params)
     if loss == "multi_weak":
         members = {f"member{k}": student_targets(tokenizer, texts)[0] for k, texts in enumerate(labels.member_texts)}
