@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 import torch
 
+from gen_helpers import run_one_thread, smoke
 from ws2s.config import ConfigError, load_config
 from ws2s.generation.beam import beam_search
 from ws2s.generation.bridge import token_shares, word_logprobs
@@ -19,7 +20,6 @@ from ws2s.generation.students import STUDENT_LOSSES, WeakLabels, prepare, studen
 from ws2s.generation.teacher_forcing import target_batches
 from ws2s.generation.tokenizers import HFTokenizer
 
-ROOT = Path(__file__).resolve().parents[2]
 SOURCES = ["call mary tomorrow", "wake me up at seven am", "play imagine"]
 TARGETS = ["person : mary ; date : tomorrow", "time : seven am", "song _ name : imagine"]
 
@@ -179,12 +179,6 @@ def test_dpo_refines_an_hf_student_with_an_hf_weak_ranker(paths):
     assert any(not torch.equal(a, b) for a, b in zip(policy.parameters(), student.parameters()))
 
 
-def smoke(**changes) -> dict:
-    raw = json.loads((ROOT / "experiments" / "smoke-generation.json").read_text())
-    raw.update(changes)
-    return raw
-
-
 def test_hf_configs_fail_before_training_naming_the_field():
     with pytest.raises(ConfigError, match=r"strong\.model"):
         load_config(smoke(strong={"arch": "causal_lm"}))
@@ -197,8 +191,6 @@ def test_hf_configs_fail_before_training_naming_the_field():
 
 @pytest.mark.parametrize("strong,weak_family", [("llama", "t5"), ("t5", None)])
 def test_smoke_pipeline_runs_with_an_hf_student_and_an_hf_weak_member(paths, tmp_path, strong, weak_family):
-    from ws2s.generation.pipeline import run
-
     weak = [{"name": "word", "tokenizer": "word", "params": {"dim": 16, "layers": 1, "ff": 32, "epochs": 2}}]
     if weak_family:
         weak.append({"name": weak_family, "arch": FAMILIES[weak_family][0], "model": paths[weak_family]})
@@ -207,13 +199,7 @@ def test_smoke_pipeline_runs_with_an_hf_student_and_an_hf_weak_member(paths, tmp
                                methods=[{"name": "naive", "loss": "xent"}, {"name": "soft", "loss": "soft"}],
                                weak_train={"epochs": 1, "batch_size": 16}, strong_train={"epochs": 1, "batch_size": 16},
                                max_output_length=12))
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        results = run(config, tmp_path)
-    finally:
-        torch.set_num_threads(threads)
-    seed = results["per_seed"][0]
+    seed = run_one_thread(config, tmp_path)["per_seed"][0]
     assert set(seed["weak"]) == {w["name"] for w in weak}
     assert set(seed["students"]) == {"naive", "soft", "naive+dpo"}
     for r in [seed["ceiling"], seed["ensemble"], *seed["weak"].values(), *seed["students"].values()]:

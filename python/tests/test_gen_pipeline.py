@@ -1,19 +1,8 @@
-import json
-from pathlib import Path
-
 import pytest
 
+from gen_helpers import ROOT, SMOKE, run_one_thread, smoke
 from ws2s.config import ConfigError, load_config
 from ws2s.events import CollectingEmitter
-
-ROOT = Path(__file__).resolve().parents[2]
-SMOKE = ROOT / "experiments" / "smoke-generation.json"
-
-
-def smoke(**changes) -> dict:
-    raw = json.loads(SMOKE.read_text())
-    raw.update(changes)
-    return raw
 
 
 def test_demo_and_smoke_configs_validate():
@@ -39,17 +28,8 @@ def test_missing_slurp_file_fails_before_training(tmp_path):
 
 @pytest.mark.slow
 def test_smoke_generation_runs_end_to_end(tmp_path):
-    from ws2s.generation.pipeline import run
-
-    import torch
-
     emit = CollectingEmitter()
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)  # CI shares 2 cores; extra OpenMP threads only spin
-    try:
-        results = run(load_config(SMOKE), tmp_path, emit)
-    finally:
-        torch.set_num_threads(threads)
+    results = run_one_thread(load_config(SMOKE), tmp_path, emit)
     assert results["kind"] == "generation"
     seed = results["per_seed"][0]
     assert set(seed["weak"]) == {"word", "char"}
