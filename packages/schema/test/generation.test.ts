@@ -60,4 +60,21 @@ describe("GenerationExperimentConfig", () => {
     expect(r.success).toBe(false);
     expect(r.error?.issues[0]?.path).toEqual(["strong", "model"]);
   });
+
+  it("trains HF students whole by default, takes LoRA with a rank, and keeps the copy student on full", () => {
+    const lm = { arch: "causal_lm", model: "/models/tiny-llama" };
+    expect(GenerationExperimentConfig.parse({ ...smoke, strong: lm }).strong).toMatchObject({ mode: "full", lora_rank: 8, gradient_checkpointing: false });
+    const c = GenerationExperimentConfig.parse({ ...smoke, strong: { ...lm, mode: "lora", lora_rank: 4, gradient_checkpointing: true } });
+    expect(c.strong).toMatchObject({ mode: "lora", lora_rank: 4, gradient_checkpointing: true });
+    for (const [strong, path] of [
+      [{ mode: "lora" }, ["strong", "mode"]],
+      [{ gradient_checkpointing: true }, ["strong", "gradient_checkpointing"]],
+      [{ ...lm, mode: "adapters" }, ["strong", "mode"]],
+      [{ ...lm, mode: "lora", lora_rank: 0 }, ["strong", "lora_rank"]],
+    ] as const) {
+      const r = GenerationExperimentConfig.safeParse({ ...smoke, strong });
+      expect(r.success).toBe(false);
+      expect(r.error?.issues[0]?.path).toEqual(path);
+    }
+  });
 });

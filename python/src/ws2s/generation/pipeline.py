@@ -53,10 +53,13 @@ class _Run:
 
 
 def build_student(strong: dict, precision: str):
-    """The strong model of ``strong.arch``: the copy student (frozen encoder + copy decoder) or an HF LM."""
+    """The strong model of ``strong.arch``: the copy student (frozen encoder + copy decoder) or an HF LM,
+    fine-tuned whole or, with ``strong.mode`` "lora", through LoRA adapters."""
     if strong["arch"] == "copy":
         return CopyStudent(strong["model"], layers=int(strong["decoder_layers"]), max_len=int(strong["max_length"]))
-    return HF_ARCHS[strong["arch"]](strong["model"], bool(strong["trust_remote_code"]), precision, int(strong["max_length"]))
+    return HF_ARCHS[strong["arch"]](strong["model"], bool(strong["trust_remote_code"]), precision, int(strong["max_length"]),
+                                    lora_rank=int(strong["lora_rank"]) if strong["mode"] == "lora" else 0,
+                                    gradient_checkpointing=bool(strong["gradient_checkpointing"]))
 
 
 def _fit_student(run: _Run, base, memory, targets, extra, tensors, make_step, seed: int, key: str):

@@ -81,12 +81,18 @@ def load_hf_classifier(name: str, num_classes: int, pooling: str = "auto", trust
     return HFClassifier(backbone, num_classes, pooling)
 
 
-def add_lora(model: HFClassifier, rank: int) -> HFClassifier:
-    """Wraps the backbone with LoRA adapters (peft) on every linear layer; the head stays trainable."""
+def lora(module: nn.Module, rank: int) -> nn.Module:
+    """``module`` (a Hugging Face model) wrapped with LoRA adapters (peft, rank r, alpha 2r) on every
+    linear layer but an LM's output head; its own weights are frozen, only the adapters train."""
     try:
         from peft import LoraConfig, get_peft_model
     except ImportError:
         raise ImportError("strong.mode 'lora' needs the `peft` package: pip install 'ws2s[lora]'") from None
     cfg = LoraConfig(r=rank, lora_alpha=2 * rank, lora_dropout=0.0, target_modules="all-linear")
-    model.backbone = get_peft_model(model.backbone, cfg)
+    return get_peft_model(module, cfg)
+
+
+def add_lora(model: HFClassifier, rank: int) -> HFClassifier:
+    """Wraps the backbone with LoRA adapters (peft) on every linear layer; the head stays trainable."""
+    model.backbone = lora(model.backbone, rank)
     return model

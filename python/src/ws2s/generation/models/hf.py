@@ -9,6 +9,8 @@
 
 Both memories hold token ids, not hidden states: the whole model trains (encoder included), and the
 pipeline encodes sources once with the untrained model, so states computed then would go stale.
+``lora_rank`` > 0 (config ``strong.mode: "lora"``) freezes the LM and trains LoRA adapters (peft) on
+every linear layer but the LM head; ``gradient_checkpointing`` recomputes activations (non-reentrant).
 Positions and padding come from the attention mask, never from token ids (pad is often eos).
 ``forward`` runs under bf16 autocast on CUDA as ``precision`` says (fp32 master weights).
 """
@@ -21,7 +23,7 @@ import torch
 from torch import nn
 
 from ...device import autocast
-from ...models.hf import resolve_model
+from ...models.hf import lora, resolve_model
 from ..frames import canon
 from ..tokenizers import HFTokenizer
 from . import Memory
@@ -40,7 +42,8 @@ class _HFLM(nn.Module):
 
     auto = ""
 
-    def __init__(self, model: str, trust_remote_code: bool = False, precision: str = "auto", max_len: int = 64):
+    def __init__(self, model: str, trust_remote_code: bool = False, precision: str = "auto", max_len: int = 64,
+                 lora_rank: int = 0, gradient_checkpointing: bool = False):
         super().__init__()
         import transformers
 
@@ -49,6 +52,12 @@ class _HFLM(nn.Module):
         self.tokenizer = HFTokenizer(path, trust_remote_code)
         self.lm = _load(getattr(transformers, self.auto), path, trust_remote_code)
         self.lm.config.use_cache = False
+        self._keeps_logits = "logits_to_keep" in inspect.signature(self.lm.forward).parameters
+        if gradient_checkpointing:
+            # Non-reentrant: gradients reach LoRA adapters though the frozen embeddings' outputs need none.
+            self.lm.activation_checkpointing_enable({"use_reentrant": False})
+        if lora_rank:
+            self.lm = lora(self.lm, lora_rank)  # a PeftModel: passes every keyword on to the wrapped LM
 
     @property
     def device(self) -> torch.device:
@@ -73,11 +82,10 @@ class _HFLM(nn.Module):
 class HFCausalLM(_HFLM):
     auto = "AutoModelForCausalLM"
 
-    def __init__(self, model: str, trust_remote_code: bool = False, precision: str = "auto", max_len: int = 64):
-        super().__init__(model, trust_remote_code, precision, max_len)
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
         t = self.tokenizer
         t.bos_id = t.tok.sep_token_id if t.tok.sep_token_id is not None else t.eos_id
-        self._keeps_logits = "logits_to_keep" in inspect.signature(self.lm.forward).parameters
 
     def encode(self, sources: list[str]) -> Memory:
         """Prompts left-padded, so targets line up at the end (any padding gives the same scores)."""
@@ -101,8 +109,8 @@ class HFCausalLM(_HFLM):
 class HFSeq2SeqLM(_HFLM):
     auto = "AutoModelForSeq2SeqLM"
 
-    def __init__(self, model: str, trust_remote_code: bool = False, precision: str = "auto", max_len: int = 64):
-        super().__init__(model, trust_remote_code, precision, max_len)
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
         start = self.lm.config.decoder_start_token_id
         if start is None and getattr(self.lm, "generation_config", None) is not None:
             start = self.lm.generation_config.decoder_start_token_id
