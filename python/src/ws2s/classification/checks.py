@@ -94,7 +94,7 @@ def check_runtime(config: dict) -> None:
     if config["device"] == "cuda" and not torch.cuda.is_available():
         raise ConfigError("device", "'cuda' was asked for but torch sees no CUDA device; use 'auto' or 'cpu'")
     if config["strong"]["mode"] == "lora" and importlib.util.find_spec("peft") is None:
-        raise ConfigError("strong.mode", "'lora' needs the `peft` package (pip install 'ws2s[lora]'); or use 'linear_probe' / 'full'")
+        raise ConfigError("strong.mode", "'lora' needs the `peft` package, a ws2s dependency missing from this environment (rerun `npm start`, or pip install -e python); or use 'linear_probe' / 'full'")
 
 
 def check_classification(config: dict, check_data: bool = True) -> None:

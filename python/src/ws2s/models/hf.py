@@ -87,7 +87,7 @@ def lora(module: nn.Module, rank: int) -> nn.Module:
     try:
         from peft import LoraConfig, get_peft_model
     except ImportError:
-        raise ImportError("strong.mode 'lora' needs the `peft` package: pip install 'ws2s[lora]'") from None
+        raise ImportError("strong.mode 'lora' needs the `peft` package, a ws2s dependency missing from this environment: rerun `npm start` (or pip install -e python)") from None
     cfg = LoraConfig(r=rank, lora_alpha=2 * rank, lora_dropout=0.0, target_modules="all-linear")
     return get_peft_model(module, cfg)
 
