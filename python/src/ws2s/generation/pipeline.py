@@ -111,6 +111,7 @@ def run_seed(run: _Run, seed: int, base) -> tuple[dict, list[dict]]:
 
     t0 = time.perf_counter()
     if isinstance(base, CopyStudent):
+        base.reinit(seed)  # this seed's initial decoder, shared by the ceiling and every student
         # the copy student generates over a shortlist: every source token (copyable anyway) and the weak side's frames
         shortlist = [e.source for split in splits.values() for e in split] + [e.target for e in splits["weak_train"]]
         base.set_shortlist(ShortlistTokenizer.from_texts(base.hf_tokenizer, shortlist))

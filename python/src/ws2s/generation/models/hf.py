@@ -57,7 +57,9 @@ class _HFLM(nn.Module):
             # Non-reentrant: gradients reach LoRA adapters though the frozen embeddings' outputs need none.
             self.lm.activation_checkpointing_enable({"use_reentrant": False})
         if lora_rank:
-            self.lm = lora(self.lm, lora_rank)  # a PeftModel: passes every keyword on to the wrapped LM
+            with torch.random.fork_rng(devices=[]):  # adapters drawn from a fixed seed, not from whatever
+                torch.manual_seed(0)  # loading the LM left in the global generator
+                self.lm = lora(self.lm, lora_rank)  # a PeftModel: passes every keyword on to the wrapped LM
 
     @property
     def device(self) -> torch.device:

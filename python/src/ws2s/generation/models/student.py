@@ -55,7 +55,30 @@ class CopyStudent(nn.Module):
         self.query = nn.Linear(dim, dim)
         self.key = nn.Linear(dim, dim)
         self.gate = nn.Linear(dim, 1)
+        self.reinit(0)
         self.set_shortlist(ShortlistTokenizer(self.hf_tokenizer, range(emb.shape[0])))
+
+    def trainable_modules(self) -> list[nn.Module]:
+        return [self.pos, self.decoder, self.out, self.query, self.key, self.gate]
+
+    def reinit(self, seed: int) -> None:
+        """Fresh random weights for everything but the frozen encoder, drawn from ``seed`` alone.
+
+        Loading the encoder draws a varying amount from torch's global generator (it depends on the
+        process's string-hash order), so weights drawn right after it differed between runs of the same
+        config; drawing them here from a generator seeded with ``seed`` makes a run reproducible, and
+        the pipeline calls it with each experiment seed so that seeds differ in initialisation too.
+        """
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(seed)
+            for module in self.trainable_modules():
+                # children before parents: attention's own init (zero out_proj bias) must come last
+                for sub in reversed(list(module.modules())):
+                    reset = getattr(sub, "reset_parameters", None) or getattr(sub, "_reset_parameters", None)
+                    if reset is not None:
+                        reset()
+            with torch.no_grad():
+                self.vocab_bias.zero_()
 
     def set_shortlist(self, tokenizer: ShortlistTokenizer) -> None:
         """Generate over ``tokenizer``'s shortlist (call before ``encode``; memories hold local ids)."""
