@@ -1,0 +1,125 @@
+"""Token-level probability estimation from every weak model, at the word level (pure functions).
+
+Each weak member k gives an N-best list of hypotheses (word sequences with a total log-probability).
+For a target hypothesis t (the words the student will be taught, e.g. the joint 1-best), this module
+returns, for each word position i of t and for its end of sequence (position ``len(t)``), a posterior
+over the word that comes next there:
+
+1. **Hypothesis posteriors.** Within member k, P_k(h) = softmax over its N-best of s(h) / T, with
+   s(h) = log p_k(h) / (words(h) + 1) the log-probability normalised per *word* (the end of sequence
+   counts as a word, as in ``bridge.word_logprobs``), so members with different tokenizers compare;
+   T = ``temperature``. Identical word sequences in one list (two token paths to the same text) keep
+   their separate posteriors, which add up in step 3.
+2. **Pooling.** P(h) = Σ_k λ_k P_k(h), λ renormalised over the members that have at least one hypothesis.
+3. **Alignment: the next word after the target's prefix.** Each hypothesis h is aligned to t by a
+   minimum-cost Levenshtein alignment of words (``ws2s.metrics.slu.alignment``: ties prefer
+   match/substitution, then deletion, then insertion). At target position i, h votes for the first
+   word of h that comes after the part of h aligned to t[:i] — i.e. h[j], j = the number of h's words
+   consumed when the alignment has consumed t[:i] (insertions before t[i] included in what follows) —
+   or ``EOS`` when h has no word left. So:
+   - a hypothesis equal to t votes t[i] at i and ``EOS`` at the end;
+   - one of the same length differing by substitutions votes position by position;
+   - an inserted word x before t[i] is voted at i (after t[:i], h says x comes next);
+   - a deleted t[i] makes h vote its next word at i (after t[:i], h goes on with that word).
+   This is the teacher-forcing reading: the student learns p(word i | t[:i]), and each weak hypothesis
+   says what it would put next after that prefix.
+4. **No ``<unk>``.** A vote for ``<unk>`` (word-level weak models emit it for unseen words; in canonical
+   text it reads as the three words ``< unk >``, which ``hypothesis_words`` joins back) is dropped and
+   the position renormalised over the remaining votes: ``<unk>`` says "some word I do not know", which
+   is no evidence for any student word. A position where every vote was ``<unk>`` gets an empty dict
+   (the caller must mask it, e.g. fall back to the 1-best confidence). The target itself must not
+   contain ``<unk>`` (ValueError).
+
+Returns ``list[dict[str, float]]`` of length ``len(target) + 1`` (last = end of sequence); each
+non-empty dict sums to 1.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from ..metrics.slu import alignment
+
+EOS = "</s>"
+UNK = "<unk>"
+
+
+@dataclass(frozen=True)
+class WordHypothesis:
+    """One N-best entry: its words (canonical, no ``<unk>`` runs split) and total log-probability (eos included)."""
+
+    words: tuple[str, ...]
+    logprob: float
+
+    @property
+    def norm_score(self) -> float:
+        """Log-probability per word, the end of sequence counted as a word."""
+        return self.logprob / (len(self.words) + 1)
+
+
+def hypothesis_words(text: str) -> tuple[str, ...]:
+    """Words of canonical text with each ``< unk >`` run (how ``canon`` splits ``<unk>``) joined back to ``<unk>``."""
+    words, out, i = text.split(), [], 0
+    while i < len(words):
+        if words[i : i + 3] == ["<", "unk", ">"]:
+            out.append(UNK)
+            i += 3
+        else:
+            out.append(words[i])
+            i += 1
+    return tuple(out)
+
+
+def hypothesis_posteriors(nbest: Sequence[WordHypothesis], temperature: float = 1.0) -> list[float]:
+    """Softmax of the per-word normalised scores over one member's N-best list (empty list → [])."""
+    if temperature <= 0:
+        raise ValueError(f"temperature must be > 0, got {temperature}")
+    if not nbest:
+        return []
+    s = [h.norm_score / temperature for h in nbest]
+    top = max(s)
+    e = [math.exp(x - top) for x in s]
+    z = sum(e)
+    return [x / z for x in e]
+
+
+def next_words(target: Sequence[str], hyp: Sequence[str]) -> list[str]:
+    """What ``hyp`` puts next after each prefix of ``target``: ``len(target) + 1`` words (``EOS`` past its end)."""
+    after = [0] * (len(target) + 1)  # after[i]: hyp words consumed once the alignment has consumed target[:i]
+    consumed = 0
+    for i, j in alignment(list(target), list(hyp)):
+        if j is not None:
+            consumed = j + 1
+        if i is not None:
+            after[i + 1] = consumed
+    return [hyp[c] if c < len(hyp) else EOS for c in after]
+
+
+def word_posteriors(target: Sequence[str], nbests: Sequence[Sequence[WordHypothesis]], weights: Sequence[float],
+                    temperature: float = 1.0) -> list[dict[str, float]]:
+    """Per position of ``target`` (then its end), the pooled posterior over the next word (see the module doc).
+
+    target: words; nbests: per member its N-best list; weights: λ per member (≥ 0, renormalised over
+    members with a non-empty list).
+    """
+    if len(nbests) != len(weights):
+        raise ValueError(f"{len(nbests)} N-best lists for {len(weights)} weights; give one λ per member")
+    if any(w < 0 for w in weights):
+        raise ValueError(f"weights must be ≥ 0, got {list(weights)}")
+    if UNK in target:
+        raise ValueError(f"the target {' '.join(target)!r} contains {UNK}; a student is never taught <unk>")
+    live = [(nb, w) for nb, w in zip(nbests, weights) if nb and w > 0]
+    total_w = sum(w for _, w in live)
+    mass: list[dict[str, float]] = [{} for _ in range(len(target) + 1)]
+    for nbest, w in live:
+        for hyp, post in zip(nbest, hypothesis_posteriors(nbest, temperature)):
+            for i, word in enumerate(next_words(target, hyp.words)):
+                if word != UNK:
+                    mass[i][word] = mass[i].get(word, 0.0) + w / total_w * post
+    out = []
+    for m in mass:
+        z = sum(m.values())
+        out.append({word: p / z for word, p in m.items()} if z > 0 else {})
+    return out
