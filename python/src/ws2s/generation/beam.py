@@ -29,51 +29,65 @@ class Hypothesis:
 
 @torch.no_grad()
 def beam_search(model, memory: Memory, beam_size: int = 4, n_best: int | None = None, max_len: int = 48,
-                batch_size: int = 64) -> list[list[Hypothesis]]:
+                batch_size: int = 64, use_cache: bool = True) -> list[list[Hypothesis]]:
     """N-best lists (best first by total log-probability) for every row of ``memory``.
 
     Beams are ranked by the sum of token log-probabilities, so a search stops for an example once its
     ``n_best`` finished hypotheses all beat its best live beam (log-probabilities only fall as a beam
     grows: with ``beam_size`` ≥ the number of live prefixes the search is exact). Beams still live at
     ``max_len`` are returned with ``finished=False``.
+
+    Models that offer incremental decoding (``init_state(memory)``, ``step(state, tokens [B]) ->
+    (logits [B, V], state)``, ``reorder_state(state, index)``: the HF adapters, through the LM's
+    ``past_key_values``) are decoded one new token per beam and step with ``use_cache``; the others
+    (and ``use_cache=False``) re-run the whole prefix every step. Both give the same hypotheses.
     """
     n_best = n_best or beam_size
     rows = next(iter(memory.values())).shape[0]
+    cached = use_cache and hasattr(model, "init_state")
     out: list[list[Hypothesis]] = []
     for start in range(0, rows, batch_size):
         index = torch.arange(start, min(rows, start + batch_size))
-        out.extend(_search(model, select(memory, index), beam_size, n_best, max_len))
+        out.extend(_search(model, select(memory, index), beam_size, n_best, max_len, cached))
     return out
 
 
-def _search(model, memory: Memory, k: int, n_best: int, max_len: int) -> list[list[Hypothesis]]:
+def _search(model, memory: Memory, k: int, n_best: int, max_len: int, cached: bool) -> list[list[Hypothesis]]:
     tok = model.tokenizer
     b = next(iter(memory.values())).shape[0]
-    live = [[([], [], 0.0)] for _ in range(b)]  # per example: (ids, token_logprobs, score)
+    # per example: (ids, token_logprobs, score, row): row = the beam's row in the cached state's batch
+    live = [[([], [], 0.0, i)] for i in range(b)]
     done: list[list[Hypothesis]] = [[] for _ in range(b)]
+    state = model.init_state(memory) if cached else None
     for _ in range(max_len):
         active = [i for i in range(b) if live[i] and not _settled(done[i], live[i], n_best)]
         if not active:
             break
         flat = [(i, beam) for i in active for beam in live[i]]
-        prefixes = torch.tensor([[tok.bos_id] + beam[0] for _, beam in flat], device=model.device)
-        logp = torch.log_softmax(model(select(memory, torch.tensor([i for i, _ in flat])), prefixes, last_only=True)[:, -1].float(), -1)
+        if cached:
+            state = model.reorder_state(state, torch.tensor([beam[3] for _, beam in flat]))
+            last = torch.tensor([beam[0][-1] if beam[0] else tok.bos_id for _, beam in flat], device=model.device)
+            logits, state = model.step(state, last)
+        else:
+            prefixes = torch.tensor([[tok.bos_id] + beam[0] for _, beam in flat], device=model.device)
+            logits = model(select(memory, torch.tensor([i for i, _ in flat])), prefixes, last_only=True)[:, -1]
+        logp = torch.log_softmax(logits.float(), -1)
         top_lp, top_id = logp.topk(min(k + 1, logp.shape[-1]), dim=-1)
         candidates: dict[int, list] = {i: [] for i in active}
-        for row, (i, (ids, lps, score)) in enumerate(flat):
+        for row, (i, (ids, lps, score, _)) in enumerate(flat):
             for lp, t in zip(top_lp[row].tolist(), top_id[row].tolist()):
-                candidates[i].append((score + lp, ids + [t], lps + [lp]))
+                candidates[i].append((score + lp, ids + [t], lps + [lp], row))
         for i in range(b):
             if i not in candidates:
                 continue
             live[i] = []
-            for score, ids, lps in sorted(candidates[i], key=lambda c: -c[0]):
+            for score, ids, lps, row in sorted(candidates[i], key=lambda c: -c[0]):
                 if ids[-1] == tok.eos_id:
                     done[i].append(Hypothesis(ids, lps))
                 elif len(live[i]) < k:
-                    live[i].append((ids, lps, score))
+                    live[i].append((ids, lps, score, row))
     for i in range(b):
-        done[i].extend(Hypothesis(ids, lps, finished=False) for ids, lps, _ in live[i])
+        done[i].extend(Hypothesis(ids, lps, finished=False) for ids, lps, _, _ in live[i])
         done[i] = sorted(done[i], key=lambda h: -h.logprob)[:n_best]
     return done
 
@@ -82,4 +96,4 @@ def _settled(done: list[Hypothesis], live: list, n_best: int) -> bool:
     if len(done) < n_best:
         return False
     worst_kept = sorted(h.logprob for h in done)[-n_best]
-    return max(score for _, _, score in live) < worst_kept if live else True
+    return max(beam[2] for beam in live) < worst_kept if live else True

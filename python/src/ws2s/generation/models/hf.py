@@ -13,6 +13,10 @@ pipeline encodes sources once with the untrained model, so states computed then 
 every linear layer but the LM head; ``gradient_checkpointing`` recomputes activations (non-reentrant).
 Positions and padding come from the attention mask, never from token ids (pad is often eos).
 ``forward`` runs under bf16 autocast on CUDA as ``precision`` says (fp32 master weights).
+
+Incremental decoding for beam search (``init_state`` / ``step`` / ``reorder_state``): the LM's own
+``past_key_values`` cache, so each step feeds one new token per beam instead of the whole prefix;
+``reorder_state`` follows the beams (rows may repeat or drop, so the batch size can change).
 """
 
 from __future__ import annotations
@@ -81,6 +85,23 @@ class _HFLM(nn.Module):
         return {"ids": ids.to(self.device), "mask": mask.to(self.device)}
 
 
+def _reorder_cache(past, index: torch.Tensor):
+    """The cache's rows ``index`` (a transformers ``Cache``, or the legacy tuple of per-layer tensors)."""
+    if past is None:
+        return None
+    if hasattr(past, "reorder_cache"):
+        past.reorder_cache(index)
+        return past
+    return tuple(tuple(t.index_select(0, index) for t in layer) for layer in past)
+
+
+def _reorder(state: dict, index: torch.Tensor) -> dict:
+    """Rows ``index`` of every tensor of a decoding state, and of its cache."""
+    index = index.to(state["mask"].device)
+    return {k: _reorder_cache(v, index) if k == "past" else (None if v is None else v.index_select(0, index))
+            for k, v in state.items()}
+
+
 class HFCausalLM(_HFLM):
     auto = "AutoModelForCausalLM"
 
@@ -107,6 +128,27 @@ class HFCausalLM(_HFLM):
             logits = self.lm(input_ids=ids, attention_mask=mask, position_ids=positions, use_cache=False, **keep).logits
         return logits[:, -1:] if last_only else logits[:, -tgt_in.shape[1]:]
 
+    def init_state(self, memory: Memory) -> dict:
+        """Nothing computed yet: the first ``step`` runs the prompt and the separator together."""
+        return {"ids": memory["ids"], "mask": memory["mask"], "pos": None, "past": None}
+
+    def step(self, state: dict, tokens: torch.Tensor) -> tuple[torch.Tensor, dict]:
+        """tokens ``[B]`` (the last target token per row) → next-token logits ``[B, V]`` and the new state."""
+        mask = torch.cat([state["mask"], torch.ones_like(state["mask"][:, :1])], 1)
+        if state["past"] is None:
+            ids = torch.cat([state["ids"], tokens[:, None]], 1)
+            positions = (mask.cumsum(-1) - 1).clamp_min(0)
+        else:
+            ids, positions = tokens[:, None], state["pos"][:, None]
+        keep = {"logits_to_keep": 1} if self._keeps_logits else {}
+        with autocast(self.device, self.precision):
+            out = self.lm(input_ids=ids, attention_mask=mask, position_ids=positions, past_key_values=state["past"],
+                          use_cache=True, **keep)
+        return out.logits[:, -1], {"ids": None, "mask": mask, "pos": positions[:, -1] + 1, "past": out.past_key_values}
+
+    def reorder_state(self, state: dict, index: torch.Tensor) -> dict:
+        return _reorder(state, index)
+
 
 class HFSeq2SeqLM(_HFLM):
     auto = "AutoModelForSeq2SeqLM"
@@ -128,6 +170,24 @@ class HFSeq2SeqLM(_HFLM):
             logits = self.lm(input_ids=memory["ids"], attention_mask=memory["mask"], decoder_input_ids=tgt_in,
                              use_cache=False).logits
         return logits[:, -1:] if last_only else logits
+
+    def init_state(self, memory: Memory) -> dict:
+        """The encoder's states, computed once for the whole search."""
+        with autocast(self.device, self.precision):
+            enc = self.lm.get_encoder()(input_ids=memory["ids"], attention_mask=memory["mask"]).last_hidden_state
+        return {"enc": enc, "mask": memory["mask"], "past": None}
+
+    def step(self, state: dict, tokens: torch.Tensor) -> tuple[torch.Tensor, dict]:
+        """tokens ``[B]`` (the last decoder token per row) → next-token logits ``[B, V]`` and the new state."""
+        from transformers.modeling_outputs import BaseModelOutput
+
+        with autocast(self.device, self.precision):
+            out = self.lm(encoder_outputs=BaseModelOutput(last_hidden_state=state["enc"]), attention_mask=state["mask"],
+                          decoder_input_ids=tokens[:, None], past_key_values=state["past"], use_cache=True)
+        return out.logits[:, -1], {**state, "past": out.past_key_values}
+
+    def reorder_state(self, state: dict, index: torch.Tensor) -> dict:
+        return _reorder(state, index)
 
 
 HF_ARCHS = {"causal_lm": HFCausalLM, "seq2seq": HFSeq2SeqLM}
