@@ -5,7 +5,7 @@ import math
 import pytest
 
 from ws2s.generation.word_posterior import (EOS, UNK, WordHypothesis, hypothesis_posteriors, hypothesis_words,
-                                            next_words, word_posteriors)
+                                            next_words, token_posteriors, word_posteriors)
 
 
 def H(text, logprob):
@@ -82,3 +82,19 @@ def test_rows_sum_to_one_and_bad_weights_are_refused():
         word_posteriors(("a",), [A], [0.5, 0.5])
     with pytest.raises(ValueError, match="≥ 0"):
         word_posteriors(("a",), [A], [-1.0])
+
+
+def test_token_posteriors_condition_on_the_word_prefix():
+    # student tokens: "seven" = [7], "sevens" = [7, 70], "six" = [6], "am" = [1, 2] (two pieces), "pm" = [3]
+    vocab = {"seven": [7], "sevens": [7, 70], "six": [6], "am": [1, 2], "pm": [3], "an": [1, 4]}
+    posts = [{"seven": 0.5, "sevens": 0.2, "six": 0.3}, {"am": 0.6, "an": 0.1, "pm": 0.3}, {EOS: 0.9, "am": 0.1}]
+    q = token_posteriors(("seven", "am"), posts, vocab.__getitem__, eos_id=0)
+    assert len(q) == 1 + 2 + 1
+    assert q[0] == pytest.approx({7: 0.7, 6: 0.3})  # "seven" and "sevens" share their first token
+    assert q[1] == pytest.approx({1: 0.7, 3: 0.3})  # "am" and "an" share their first piece
+    assert q[2] == pytest.approx({2: 0.6 / 0.7, 4: 0.1 / 0.7})  # after piece 1: only am / an go on
+    assert q[3] == pytest.approx({0: 0.9, 1: 0.1})
+    # Π_j q(target token j) = the word's posterior: P("am") = 0.7 · 0.6/0.7
+    assert q[1][1] * q[2][2] == pytest.approx(0.6)
+    # a position nobody voted for falls back to one-hot on the target token
+    assert token_posteriors(("six",), [{}, {EOS: 1.0}], vocab.__getitem__, eos_id=0)[0] == {6: 1.0}

@@ -30,8 +30,9 @@ over the word that comes next there:
    (the caller must mask it, e.g. fall back to the 1-best confidence). The target itself must not
    contain ``<unk>`` (ValueError).
 
-Returns ``list[dict[str, float]]`` of length ``len(target) + 1`` (last = end of sequence); each
-non-empty dict sums to 1.
+``word_posteriors`` returns ``list[dict[str, float]]`` of length ``len(target) + 1`` (last = end of
+sequence); each non-empty dict sums to 1. ``token_posteriors`` bridges them to the student's tokens
+(prefix-tree conditioning within each word), the soft targets of the ``soft`` student.
 """
 
 from __future__ import annotations
@@ -122,4 +123,37 @@ def word_posteriors(target: Sequence[str], nbests: Sequence[Sequence[WordHypothe
     for m in mass:
         z = sum(m.values())
         out.append({word: p / z for word, p in m.items()} if z > 0 else {})
+    return out
+
+
+def token_posteriors(target: Sequence[str], posteriors: Sequence[dict[str, float]], word_tokens, eos_id: int
+                     ) -> list[dict[int, float]]:
+    """The word posteriors bridged to the student's tokens: one sparse distribution per student token.
+
+    target: the target's words; posteriors: ``word_posteriors(target, ...)`` (``len(target) + 1``
+    positions); word_tokens: word → its student token ids, context-free (WordPiece; the copy student's
+    shortlist); eos_id: the student's end of sequence. At the j-th token of target word i (the word's
+    first j − 1 tokens already given), the next token's distribution is the posterior mass of the words
+    whose tokens start with those j − 1 tokens and go on, by their j-th token:
+        q(v) = Σ_{w: tok(w)[:j−1] = tok(t_i)[:j−1], tok(w)[j−1] = v} P_i(w) / Σ_{w consistent} P_i(w)
+    (prefix-tree conditioning, so Π_j q(tok(t_i)[j−1]) = P_i(t_i)); words that already ended drop out.
+    The end-of-sequence position maps ``EOS`` to ``eos_id`` and other words to their first token. A
+    token whose consistent mass is 0 (an empty position, or a target word no member proposed) gets a
+    one-hot distribution on the target token — the caller can mask it instead.
+    Returns ``len(tokens of the target) + 1`` dicts (the last for the end of sequence).
+    """
+    if len(posteriors) != len(target) + 1:
+        raise ValueError(f"{len(posteriors)} word positions for a target of {len(target)} words; expected {len(target) + 1}")
+    out: list[dict[int, float]] = []
+    for i, word in enumerate([*target, EOS]):
+        toks = [eos_id] if word == EOS else list(word_tokens(word))
+        alts = {w: ([eos_id] if w == EOS else list(word_tokens(w))) for w in posteriors[i]}
+        for j, tok in enumerate(toks):
+            q: dict[int, float] = {}
+            for w, p in posteriors[i].items():
+                t = alts[w]
+                if len(t) > j and t[:j] == toks[:j]:
+                    q[t[j]] = q.get(t[j], 0.0) + p
+            z = sum(q.values())
+            out.append({v: p / z for v, p in q.items()} if z > 0 else {tok: 1.0})
     return out
