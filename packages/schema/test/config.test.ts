@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { ClassificationExperimentConfig, ExperimentConfig } from "../src/index.js";
+import { ClassificationExperimentConfig, ExperimentConfig, REGISTRIES } from "../src/index.js";
 import { experimentJsonSchema, SCHEMA_PATH } from "../scripts/gen-jsonschema.js";
 
 const minimal = {
@@ -62,6 +62,25 @@ describe("experiment config", () => {
   it("rejects an unknown task source and a missing path", () => {
     expect(issuePaths({ ...minimal, task: { source: "ftp" } })).toEqual(["task.source"]);
     expect(issuePaths({ ...minimal, task: { source: "jsonl" } })).toEqual(["task.path"]);
+  });
+
+  it("rejects names no Python registry has, at the field, listing the registered ones", () => {
+    const r = ExperimentConfig.safeParse({ ...minimal, methods: [{ name: "a", loss: "nope" }] });
+    expect(r.error?.issues.map((i) => i.path.join("."))).toEqual(["methods.0.loss"]);
+    expect(r.error?.issues[0]?.message).toContain('"logconf"');
+    expect(issuePaths({ ...minimal, weak: [{ name: "w", arch: "lstm9" }] })).toEqual(["weak.0.arch"]);
+    expect(issuePaths({ ...minimal, task: { source: "builtin", name: "nope" } })).toEqual(["task.name"]);
+    // a generation-only loss is not a classification loss
+    expect(issuePaths({ ...minimal, methods: [{ name: "a", loss: "soft" }] })).toEqual(["methods.0.loss"]);
+  });
+
+  it("writes the registered names into the JSON Schema as enums (the form offers them)", () => {
+    const schema = JSON.parse(experimentJsonSchema());
+    const cls = schema.oneOf.find((b: any) => b.properties.kind.const === "classification");
+    expect(cls.properties.methods.items.properties.loss.enum).toEqual(REGISTRIES.classification.losses);
+    expect(cls.properties.weak.items.properties.arch.enum).toEqual(REGISTRIES.classification.weak_archs);
+    const builtin = cls.properties.task.oneOf.find((b: any) => b.properties.source.const === "builtin");
+    expect(builtin.properties.name.enum).toEqual(REGISTRIES.classification.tasks);
   });
 
   it("rejects an empty weak ensemble", () => {

@@ -17,6 +17,13 @@ describe("GenerationExperimentConfig", () => {
     expect(c.dpo?.beta).toBe(0.1);
   });
 
+  it("rejects a loss, weak architecture or built-in task that the generation registries lack, at the field", () => {
+    const paths = (raw: unknown) => GenerationExperimentConfig.safeParse(raw).error?.issues.map((i) => i.path.join("."));
+    expect(paths({ ...smoke, methods: [{ name: "a", loss: "logconf" }] })).toEqual(["methods.0.loss"]);
+    expect(paths({ ...smoke, weak: [{ name: "w", arch: "bow" }] })).toEqual(["weak.0.arch"]);
+    expect(paths({ ...smoke, task: { source: "builtin", name: "synonyms" } })).toEqual(["task.name"]);
+  });
+
   it("rejects a method whose weak source is not a member", () => {
     const r = GenerationExperimentConfig.safeParse({ ...smoke, methods: [{ name: "a", loss: "xent", weak: "ghost" }] });
     expect(r.success).toBe(false);

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { registered, REGISTRIES } from "../registries.js";
 import { experimentBase, name, SplitsConfig, TrainConfig, uniqueNames } from "./common.js";
 
 // Generation (slot filling) experiments: weak seq2seq models (from scratch, or Hugging Face LMs
@@ -9,7 +10,7 @@ export const GenerationTaskConfig = z.discriminatedUnion("source", [
   z.strictObject({
     source: z.literal("builtin"),
     /** Registered built-in generation task ("assistant": requests with held-out slot values in test). */
-    name: name.default("assistant"),
+    name: registered(REGISTRIES.generation.tasks).default("assistant"),
     size: z.number().int().min(20).max(1_000_000).default(2000),
     /** Task parameters, e.g. heldout_frac, heldout_rate. */
     params: z.record(z.string(), z.unknown()).default({}),
@@ -31,7 +32,7 @@ export const GenerationWeakModelConfig = z.strictObject({
   name,
   /** "transformer": a small encoder–decoder trained from scratch; "causal_lm" / "seq2seq": the Hugging Face LM
    *  `model`, fine-tuned on weak_train with its own tokenizer. */
-  arch: z.enum(["transformer", ...hfLmArch]).default("transformer"),
+  arch: registered(REGISTRIES.generation.weak_archs).default("transformer"),
   /** For arch "causal_lm" / "seq2seq": a hub id or local path. */
   model: z.string().min(1).optional(),
   trust_remote_code: z.boolean().default(false),
@@ -66,8 +67,9 @@ const weights = z.union([z.enum(["uniform", "reliability"]), z.array(z.number().
 
 export const GenerationMethodConfig = z.strictObject({
   name,
-  /** "xent" (teacher forcing on the hypothesis), "soft" (token-level soft labels through words), "multi_weak", "edl", "edl_self". */
-  loss: z.string().min(1),
+  /** A registered generation loss: "xent" (teacher forcing on the hypothesis), "soft" (token-level soft labels
+   *  through words), "multi_weak", "edl", "edl_self". */
+  loss: registered(REGISTRIES.generation.losses),
   /** Hypothesis source: "joint" (joint decoding of all weak models) or a weak member's name. */
   weak: z.string().min(1).default("joint"),
   /** Weights over weak models for "multi_weak" (joint decoding has its own, see `joint`). */
