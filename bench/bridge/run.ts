@@ -67,7 +67,7 @@ async function workInPlainPython(): Promise<WorkRun> {
   const code = [
     "import json, sys",
     "from ws2s.events import null_emit",
-    "from ws2s.jobs.diagnostics import cpu_work",
+    "from ws2s.testing.diagnostics import cpu_work",
     "print(json.dumps(cpu_work(json.loads(sys.argv[1]), null_emit)))",
   ].join("\n");
   const t0 = performance.now();

@@ -15,7 +15,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from ws2s.classification.report import format_table
+from ws2s.recipe import format_table
 
 ROOT = Path(__file__).resolve().parents[2]
 PY = ROOT / "python" / ".venv" / "bin" / "python"

@@ -16,7 +16,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from ws2s.generation.evaluate import format_table
+from ws2s.recipe import format_table
 
 ROOT = Path(__file__).resolve().parents[2]
 PY = ROOT / "python" / ".venv" / "bin" / "python"

@@ -28,7 +28,7 @@ from hardware import sync
 from ws2s.device import autocast
 from ws2s.generation.beam import beam_search
 from ws2s.generation.models.hf import load_lm
-from ws2s.generation.models.tiny import save_tiny_lm
+from ws2s.testing.tiny_lm import save_tiny_lm
 from ws2s.generation.scoring import token_logprobs
 from ws2s.generation.students import WeakLabels, prepare
 from ws2s.generation.tasks import load_task

@@ -1,6 +1,7 @@
 """Shared by the generation tests: the smoke config with changes, and a pipeline run on one thread."""
 
 import json
+import os
 from pathlib import Path
 
 import torch
@@ -18,13 +19,22 @@ def smoke(**changes) -> dict:
     return raw
 
 
-def run_one_thread(config: dict, out_dir: Path, emit=null_emit) -> dict:
-    """The generation pipeline's results; CI shares 2 cores, and extra OpenMP threads only spin."""
+def run_one_thread(config: dict, out_dir: Path, emit=null_emit, cache_dir: Path | None = None) -> dict:
+    """The generation pipeline's results; CI shares 2 cores, and extra OpenMP threads only spin.
+
+    The cache is this run's own (``cache_dir``, default beside ``out_dir``), so tests never share entries.
+    """
     from ws2s.generation.pipeline import run
 
-    threads = torch.get_num_threads()
+    threads, env = torch.get_num_threads(), os.environ.get("WS2S_CACHE_DIR")
     torch.set_num_threads(1)
+    os.environ["WS2S_TORCH_THREADS"], os.environ["WS2S_CACHE_DIR"] = "1", str(cache_dir or Path(out_dir).with_name(Path(out_dir).name + "-cache"))
     try:
         return run(config, out_dir, emit)
     finally:
         torch.set_num_threads(threads)
+        os.environ.pop("WS2S_TORCH_THREADS")
+        if env is None:
+            os.environ.pop("WS2S_CACHE_DIR")
+        else:
+            os.environ["WS2S_CACHE_DIR"] = env

@@ -37,7 +37,7 @@ def test_unknown_loss_names_the_method_and_lists_choices():
     methods = [{"name": "a", "loss": "xent"}, {"name": "b", "loss": "xent"}, {"name": "c", "loss": "foo"}]
     e = error_of(classification_config(methods=methods))
     assert e.field == "methods[2].loss"
-    assert 'unknown loss "foo"' in str(e) and "logconf" in str(e) and "edl" in str(e)
+    assert "foo" in str(e) and "logconf" in str(e) and "edl" in str(e)  # the schema's enum (from the registry) or the check
 
 
 def test_overlapping_splits_fail():

@@ -6,6 +6,7 @@ import pytest
 import torch
 
 from cls_helpers import classification_config, tiny_bert
+from results_schema import validate_run
 from ws2s.classification import students
 from ws2s.config import load_config
 from ws2s.events import CollectingEmitter
@@ -33,7 +34,9 @@ def run(cfg, out_dir, monkeypatch, cache_dir):
 
     monkeypatch.setenv("WS2S_CACHE_DIR", str(cache_dir))
     emit = CollectingEmitter()
-    return run_pipeline(cfg, out_dir, emit), emit.events
+    results = run_pipeline(cfg, out_dir, emit)
+    validate_run(out_dir)  # results.json and every examples row match the results schema
+    return results, emit.events
 
 
 def test_students_learn_from_weak_targets_only(bert_dir, tmp_path, monkeypatch):
@@ -118,7 +121,7 @@ def test_training_loop_fits_a_toy_problem_deterministically():
 def test_lora_mode_trains_adapters_only(bert_dir, tmp_path, monkeypatch):
     pytest.importorskip("peft")
     from ws2s.classification.strong import StrongModel
-    from ws2s.classification.context import RunContext
+    from ws2s.recipe import RunContext
     from ws2s.cache import Cache
 
     cfg = tiny_config(bert_dir, strong={"model": bert_dir, "mode": "lora", "lora_rank": 2, "max_length": 32},
@@ -148,3 +151,38 @@ def test_the_job_returns_json_results_through_the_event_stream(bert_dir, tmp_pat
     done = emit.events[-1]
     assert done["type"] == "done" and done["result"]["summary"]["methods"]["naive"]["pgr"]["n_seeds"] == 2
     assert (tmp_path / "run" / "results.json").exists()
+
+
+def test_a_method_whose_loss_turns_nan_fails_alone(bert_dir, tmp_path, monkeypatch):
+    """One method diverges at its 4th step (step 3): the run finishes, that method is recorded failed with
+    the reason and step, and every other method gives the numbers it gives in a run without it."""
+    import functools
+
+    from ws2s import losses
+
+    methods = [{"name": "naive", "loss": "xent"}, {"name": "edl", "loss": "edl"},
+               {"name": "mw", "loss": "multi_weak", "weak": "all", "weights": "reliability"}]
+    clean, _ = run(tiny_config(bert_dir, methods=[methods[0], methods[2]]), tmp_path / "clean", monkeypatch, tmp_path / "cache")
+    real, calls = losses.LOSSES["edl"], []
+
+    @functools.wraps(real)
+    def diverging(logits, target, progress, **hyper):
+        calls.append(progress)
+        loss = real(logits, target, progress, **hyper)
+        return loss * float("nan") if len(calls) == 4 else loss
+
+    monkeypatch.setitem(losses.LOSSES, "edl", diverging)
+    results, events = run(tiny_config(bert_dir, methods=methods), tmp_path / "run", monkeypatch, tmp_path / "cache")
+
+    assert results["failures"] == [{"seed": 0, "method": "edl", "stage": "student", "step": 3,
+                                    "reason": results["failures"][0]["reason"]}]
+    assert "NonFiniteLoss" in results["failures"][0]["reason"] and "step 3" in results["failures"][0]["reason"]
+    seed = results["per_seed"][0]
+    assert seed["students"]["edl"] == {"status": "failed", "reason": results["failures"][0]["reason"], "step": 3}
+    assert results["summary"]["methods"]["edl"]["status"] == "failed"
+    for name in ("naive", "mw"):
+        assert seed["students"][name] == clean["per_seed"][0]["students"][name]
+        assert results["summary"]["methods"][name] == clean["summary"]["methods"][name]
+    assert not any(e["type"] == "metric" and e["key"].startswith("student/edl/") and e["value"] != e["value"] for e in events)
+    rows = [json.loads(l) for l in (tmp_path / "run" / "examples.jsonl").read_text().splitlines()]
+    assert rows and all(set(r["students"]) == {"naive", "mw"} for r in rows)

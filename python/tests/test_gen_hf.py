@@ -11,10 +11,10 @@ import torch
 from gen_helpers import run_one_thread, smoke
 from ws2s.config import ConfigError, load_config
 from ws2s.generation.beam import beam_search
-from ws2s.generation.bridge import token_shares, word_logprobs
+from ws2s.generation.word_targets import token_shares, word_logprobs
 from ws2s.generation.dpo import dpo_stage
 from ws2s.generation.models.hf import HF_ARCHS, HFCausalLM, load_lm
-from ws2s.generation.models.tiny import FAMILIES, save_tiny_lm, task_words
+from ws2s.testing.tiny_lm import FAMILIES, save_tiny_lm, task_words
 from ws2s.generation.scoring import token_logprobs
 from ws2s.generation.students import STUDENT_LOSSES, WeakLabels, prepare, student_targets
 from ws2s.generation.teacher_forcing import target_batches

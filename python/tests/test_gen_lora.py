@@ -10,7 +10,7 @@ from gen_helpers import run_one_thread, smoke
 from ws2s.config import ConfigError, load_config
 from ws2s.generation.beam import beam_search
 from ws2s.generation.dpo import dpo_stage
-from ws2s.generation.models.tiny import FAMILIES, save_tiny_lm
+from ws2s.testing.tiny_lm import FAMILIES, save_tiny_lm
 from ws2s.generation.pipeline import build_student
 from ws2s.generation.students import student_targets
 from ws2s.generation.teacher_forcing import nll_step, target_batches

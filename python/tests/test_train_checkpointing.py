@@ -9,7 +9,7 @@ import pytest
 import torch
 
 from ws2s.cache import Cache
-from ws2s.classification.context import RunContext
+from ws2s.recipe import RunContext
 from ws2s.classification.strong import StrongModel, forward
 from ws2s.config import load_config
 from ws2s.train.loop import train

@@ -1,4 +1,4 @@
-"""Command line: ``python -m ws2s run CONFIG.json --out DIR`` (also ``python -m ws2s check CONFIG.json``).
+"""Command line: ``python -m ws2s run CONFIG.json --out DIR`` (also ``check CONFIG.json`` and ``registries``).
 
 ``run`` validates the config (every check before any training), runs it, writes ``DIR/results.json``,
 ``DIR/examples.jsonl`` and ``DIR/events.jsonl``, and prints logs and progress to stderr.
@@ -55,10 +55,9 @@ def cmd_run(args) -> int:
         raise
     finally:
         emit.close()
-    if results.get("kind") == "classification":
-        from ws2s.classification.report import format_table
+    from ws2s.recipe import format_table
 
-        print(format_table(results), file=sys.stderr)
+    print(format_table(results), file=sys.stderr)
     print(f"wrote {out / 'results.json'} in {results['timings']['total_s']:.1f}s", file=sys.stderr)
     return 0
 
@@ -73,6 +72,15 @@ def cmd_check(args) -> int:
     return 0
 
 
+def cmd_registries(args) -> int:
+    import json
+
+    from ws2s.pipelines import registries
+
+    print(json.dumps(registries(), indent=2))
+    return 0
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="ws2s", description="WeakS-to-Strong experiments")
     sub = parser.add_subparsers(dest="cmd", required=True)
@@ -83,6 +91,8 @@ def main(argv=None) -> int:
     check = sub.add_parser("check", help="validate an experiment config without running it")
     check.add_argument("config")
     check.set_defaults(fn=cmd_check)
+    reg = sub.add_parser("registries", help="print the registered losses, weak architectures and built-in tasks per kind (JSON)")
+    reg.set_defaults(fn=cmd_registries)
     args = parser.parse_args(argv)
     return args.fn(args)
 

@@ -16,13 +16,10 @@ from typing import Any
 
 import jsonschema
 
+from ws2s.errors import ConfigError, choices
+from ws2s.pipelines import check_config
 
-class ConfigError(ValueError):
-    """A config problem; ``field`` is a dotted path such as ``methods[2].loss``."""
-
-    def __init__(self, field: str, message: str):
-        self.field = field
-        super().__init__(f"{field}: {message}" if field else message)
+__all__ = ["ConfigError", "choices", "experiment_schema", "fill_defaults", "field_path", "load_config", "validate_schema"]
 
 
 @lru_cache(maxsize=1)
@@ -112,11 +109,5 @@ def load_config(raw: dict | str | Path, *, check_data: bool = True) -> dict:
     elif isinstance(raw, str):
         raw = json.loads(raw)
     config = validate_schema(raw)
-    from ws2s.pipelines import check_config
-
     check_config(config, check_data=check_data)
     return config
-
-
-def choices(names) -> str:
-    return ", ".join(sorted(names))

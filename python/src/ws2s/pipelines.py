@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import importlib
 
-from ws2s.config import ConfigError, choices
+from ws2s.errors import ConfigError, choices
 
 PIPELINES = {
     "classification": "ws2s.classification.pipeline:run",
@@ -47,3 +47,18 @@ def check_config(config: dict, check_data: bool = True) -> None:
 
 def run_pipeline(config: dict, out_dir, emit) -> dict:
     return get_pipeline(config["kind"])(config, out_dir, emit)
+
+
+def registries() -> dict:
+    """Per kind, the sorted names a config may use: ``losses`` (methods[].loss), ``weak_archs``
+    (weak[].arch) and built-in ``tasks`` (task.name). ``packages/schema`` writes them into the JSON
+    Schema as enums (``python -m ws2s registries``), so the form offers them and the API rejects others."""
+    from ws2s.generation.tasks.builtin import BUILTIN
+    from ws2s.generation.weak import WEAK_ARCHS as GENERATION_WEAK_ARCHS
+    from ws2s.methods import methods_for
+    from ws2s.models import WEAK_ARCHS
+    from ws2s.tasks import BUILTIN_TASKS
+
+    names = {"classification": (WEAK_ARCHS, BUILTIN_TASKS), "generation": (GENERATION_WEAK_ARCHS, BUILTIN)}
+    return {kind: {"losses": sorted(methods_for(kind)), "weak_archs": sorted(archs), "tasks": sorted(tasks)}
+            for kind, (archs, tasks) in names.items()}

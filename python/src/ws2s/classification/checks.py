@@ -10,8 +10,8 @@ from pathlib import Path
 
 import torch
 
-from ws2s.config import ConfigError, choices
-from ws2s.losses import LOSSES, loss_fn
+from ws2s.errors import ConfigError, choices
+from ws2s.methods import check_params, methods_for
 from ws2s.models import WEAK_ARCHS, weak_param_names
 from ws2s.tasks import BUILTIN_TASKS, load_task
 from ws2s.tasks.splits import split_sizes
@@ -42,11 +42,10 @@ def check_methods(config: dict) -> None:
     members = [w["name"] for w in config["weak"]]
     for i, m in enumerate(config["methods"]):
         f = f"methods[{i}]"
-        if m["loss"] not in LOSSES:
-            raise ConfigError(f"{f}.loss", f'unknown loss "{m["loss"]}"; choose from {choices(LOSSES)}')
-        from ws2s.classification.students import is_multi
-
-        multi = is_multi(m["loss"])
+        valid = methods_for("classification")
+        if m["loss"] not in valid:
+            raise ConfigError(f"{f}.loss", f'unknown loss "{m["loss"]}"; choose from {choices(valid)}')
+        multi = valid[m["loss"]].multi
         if multi and m["weak"] not in ("all", "ensemble"):
             raise ConfigError(f"{f}.weak", f'loss "{m["loss"]}" learns from every weak member; set weak to "all"')
         if not multi and m["weak"] == "all":
@@ -55,11 +54,8 @@ def check_methods(config: dict) -> None:
             raise ConfigError(f"{f}.weak", f'unknown weak source "{m["weak"]}"; choose "ensemble", "all" or a member: {", ".join(members)}')
         if isinstance(m["weights"], list) and len(m["weights"]) != len(members):
             raise ConfigError(f"{f}.weights", f"{len(m['weights'])} weights for {len(members)} weak members")
-        hyper = dict(m["params"])
-        if multi:
-            hyper["weights"] = [1.0] * len(members)
         try:
-            loss_fn(m["loss"], **hyper)
+            check_params(m["loss"], "classification", m["params"])
         except ValueError as e:
             raise ConfigError(f"{f}.params", str(e)) from None
 

@@ -14,7 +14,7 @@ import torch
 from torch import nn
 
 from ws2s.cache import digest
-from ws2s.classification.context import RunContext
+from ws2s.recipe import RunContext
 from ws2s.classification.data import Encoded
 from ws2s.models.hf import add_lora, load_hf_classifier, load_tokenizer, model_fingerprint
 from ws2s.train.loop import predict

@@ -6,49 +6,30 @@ never enter it. Its best epoch is chosen by agreement with the weak labels on va
 
 from __future__ import annotations
 
-import inspect
-
 import torch
 
-from ws2s.classification.context import RunContext
+from ws2s.recipe import RunContext
 from ws2s.classification.data import SplitData
 from ws2s.classification.strong import StrongModel, batch_rng, forward
-from ws2s.losses import dirichlet_uncertainty, get_loss, get_weights, loss_fn, xent
+from ws2s.losses import dirichlet_uncertainty, loss_fn, member_weights, xent
+from ws2s.methods import METHODS
 from ws2s.metrics import accuracy
 from ws2s.train.loop import train
-
-
-def is_multi(loss_name: str) -> bool:
-    """Multi-weak losses take ``targets [batch, K, classes]`` (every member's labels)."""
-    return "targets" in inspect.signature(get_loss(loss_name)).parameters
-
-
-def is_evidential(method: dict) -> bool:
-    return method["loss"].startswith("edl")
 
 
 def weak_targets(method: dict, weak: dict, split: str) -> torch.Tensor:
     """The soft labels a method learns from on ``split``: ``[n, C]``, or ``[n, K, C]`` for multi-weak losses."""
     names = list(weak)
-    if is_multi(method["loss"]):
+    if METHODS[method["loss"]].multi:  # every member's labels: [n, K, C]
         return torch.stack([weak[n]["probs"][split] for n in names], dim=1)
     if method["weak"] == "ensemble":
         return torch.stack([weak[n]["probs"][split] for n in names]).mean(0)
     return weak[method["weak"]]["probs"][split]
 
 
-def member_weights(method: dict, weak: dict, num_classes: int) -> torch.Tensor:
-    spec = method["weights"]
-    if isinstance(spec, list):
-        return get_weights("fixed")(spec)
-    if spec == "reliability":
-        return get_weights("reliability")([w["holdout_accuracy"] for w in weak.values()], chance=1.0 / num_classes)
-    return get_weights("uniform")(len(weak))
-
-
 def student_probs(method: dict | None, logits: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None]:
     """Predicted probabilities ``[n, C]`` and, for evidential students, uncertainty ``[n]``."""
-    if method is not None and is_evidential(method):
+    if method is not None and METHODS[method["loss"]].evidential:
         pred = dirichlet_uncertainty(logits, method["params"].get("evidence", "exp"))
         return pred.probs, pred.uncertainty
     return logits.softmax(-1), None
@@ -88,8 +69,8 @@ def train_student(strong: StrongModel, data: SplitData, method: dict, weak: dict
     val_ref = weak_targets(method, weak, "val")
     val_ref = (val_ref.mean(1) if val_ref.dim() == 3 else val_ref).argmax(-1)
     hyper = dict(method["params"])
-    if is_multi(method["loss"]):
-        hyper["weights"] = member_weights(method, weak, data.num_classes)
+    if METHODS[method["loss"]].multi:
+        hyper["weights"] = member_weights(method["weights"], [w["holdout_accuracy"] for w in weak.values()], chance=1.0 / data.num_classes)
     fn = loss_fn(method["loss"], **hyper)
     step_loss = lambda m, b, progress: fn(forward(m, b).float(), b["target"], progress)  # noqa: E731
     return train_strong(strong, data, target, step_loss, val_ref, config, seed, ctx, f"student/{method['name']}/seed{seed}", method)

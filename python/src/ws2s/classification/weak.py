@@ -11,7 +11,7 @@ import numpy as np
 import torch
 
 from ws2s.cache import digest
-from ws2s.classification.context import RunContext
+from ws2s.recipe import RunContext
 from ws2s.classification.data import Encoded, SplitData
 from ws2s.device import seed_everything
 from ws2s.losses import xent

@@ -5,12 +5,12 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from ..config import ConfigError, choices
+from ..errors import ConfigError, choices
+from ..methods import check_params, methods_for
 from .models.hf import HF_ARCHS
 from .models.student import PACKAGED
-from .students import STUDENT_LOSSES
 from .tasks.builtin import BUILTIN
-from .weak import allowed_params
+from .weak import WEAK_ARCHS, allowed_params
 
 
 def check_generation(config: dict, check_data: bool = True) -> None:
@@ -22,6 +22,8 @@ def check_generation(config: dict, check_data: bool = True) -> None:
                 raise ConfigError(f"{field}[{i}].name", f'duplicate name "{it["name"]}" in {field}')
             seen.add(it["name"])
     for i, w in enumerate(config["weak"]):
+        if w["arch"] not in WEAK_ARCHS:
+            raise ConfigError(f"weak[{i}].arch", f'unknown generation weak architecture "{w["arch"]}"; choose from {choices(WEAK_ARCHS)}')
         hf = w["arch"] in HF_ARCHS
         if hf and not w.get("model"):
             raise ConfigError(f"weak[{i}].model", f'arch "{w["arch"]}" needs a model: a Hugging Face hub id or a local path')
@@ -41,8 +43,13 @@ def check_generation(config: dict, check_data: bool = True) -> None:
                 raise ConfigError(f"strong.{field}", f'{json.dumps(value)} is for arch {choices(HF_ARCHS)}; the "{strong["arch"]}" '
                                                      f'student (frozen encoder, small copy decoder) takes {json.dumps(off)}')
     for i, m in enumerate(config["methods"]):
-        if m["loss"] not in STUDENT_LOSSES:
-            raise ConfigError(f"methods[{i}].loss", f'unknown generation loss "{m["loss"]}"; choose from {choices(STUDENT_LOSSES)}')
+        valid = methods_for("generation")
+        if m["loss"] not in valid:
+            raise ConfigError(f"methods[{i}].loss", f'unknown generation loss "{m["loss"]}"; choose from {choices(valid)}')
+        try:
+            check_params(m["loss"], "generation", m.get("params", {}))
+        except ValueError as e:
+            raise ConfigError(f"methods[{i}].params", str(e)) from None
         if m["weak"] != "joint" and m["weak"] not in names:
             raise ConfigError(f"methods[{i}].weak", f'unknown weak source "{m["weak"]}"; choose "joint" or one of {choices(names)}')
         if isinstance(m["weights"], list) and len(m["weights"]) != len(names):

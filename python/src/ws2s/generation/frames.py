@@ -4,7 +4,7 @@ A frame is a list of ``(slot_type, value)`` pairs. Its text form, the generation
 ``"date : tomorrow ; time : seven am"`` in *canonical text*: lower case, every run of letters/digits
 and every other single character a separate whitespace-separated word. Canonical text round-trips
 through word-, character- and WordPiece tokenizers alike, so the words of a hypothesis are the same
-whichever model produced it — the word bridge and slot F1 rely on that.
+whichever model produced it — word targets and slot F1 rely on that.
 """
 
 from __future__ import annotations

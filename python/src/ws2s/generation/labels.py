@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import torch
 
-from .bridge import word_logprobs
+from .word_targets import word_logprobs
 from .joint import JointChoice
 from .scoring import text_logprobs
 from .students import WeakLabels

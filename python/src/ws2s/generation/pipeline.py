@@ -1,55 +1,47 @@
 """The generation recipe: per seed, weak models → joint decoding of strong_train → ceiling → students →
 DPO → evaluation on test. Writes ``out_dir/results.json`` (the classification shape, slot F1 in place
-of accuracy) and ``out_dir/examples.jsonl``; returns the results dict.
+of accuracy) and ``out_dir/examples.jsonl``; returns the results dict. What every recipe shares (run
+context, cache, failures, summaries, artifacts) is ``ws2s.recipe``; this file holds the stages.
 """
 
 from __future__ import annotations
 
 import copy
-import json
-import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import torch
 
-from ..classification.report import json_safe
-from ..device import pick_device, seed_everything
+from ..cache import digest
+from ..device import seed_everything
 from ..events import null_emit
-from ..losses import fixed, from_reliability, uniform
-from ..train.loop import train
+from ..losses import member_weights
+from ..recipe import RunContext, run_seeds, summarise, write_results
+from ..train.loop import grad_clip, train
 from .dpo import dpo_stage
-from .evaluate import decode, score_texts, seed_report, summarise
+from .evaluate import decode, score_texts, seed_report
 from .joint import joint_decode
 from .labels import joint_labels, member_labels
 from .models.hf import HF_ARCHS
 from .models.student import CopyStudent
-from .students import prepare, student_targets
-from .tasks import load_task
+from .students import WeakLabels, prepare, student_targets
+from .tasks import Example, load_task
 from .teacher_forcing import nll_step, target_batches
 from .tokenizers import ShortlistTokenizer
-from .weak import train_weak
+from .weak import cached_weak
+
+FIELDS = ("f1", "exact_match")
 
 
-def weak_weights(spec, reliabilities: list[float]) -> torch.Tensor:
-    """λ ``[K]`` from a config value: "uniform", "reliability" (softmax of held-out log-likelihoods) or a list."""
-    if spec == "uniform":
-        return uniform(len(reliabilities))
-    if spec == "reliability":
-        return from_reliability(reliabilities)
-    return fixed(spec)
-
-
-class _Run:
-    def __init__(self, config: dict, emit):
-        self.config, self.emit = config, emit
-        self.device = pick_device(config["device"])
-        self.timings: dict[str, float] = {}
-
-    def log(self, message: str, level: str = "info"):
-        self.emit({"type": "log", "level": level, "message": message})
-
-    def timed(self, stage: str, t0: float):
-        self.timings[stage] = self.timings.get(stage, 0.0) + time.perf_counter() - t0
+def run(config: dict, out_dir: str | Path, emit=null_emit) -> dict:
+    ctx = RunContext.open(config, out_dir, emit)
+    ctx.log(f"generation experiment {config['name']!r}: {len(config['seeds'])} seed(s), {len(config['weak'])} weak, "
+            f"{len(config['methods'])} method(s) on {ctx.describe()}")
+    with ctx.timed("load_student"):
+        base = build_student(config["strong"], config["precision"]).to(ctx.device)
+    per_seed, examples = run_seeds(ctx, config["seeds"], lambda si, seed: run_seed(ctx, config, seed, base))
+    summary = summarise(per_seed, summary_rows(config), FIELDS)
+    return write_results(ctx, out_dir, config, "generation", per_seed, examples, summary)
 
 
 def build_student(strong: dict, precision: str):
@@ -62,139 +54,172 @@ def build_student(strong: dict, precision: str):
                                     gradient_checkpointing=bool(strong["gradient_checkpointing"]))
 
 
-def _fit_student(run: _Run, base, memory, targets, extra, tensors, make_step, seed: int, key: str):
-    cfg = run.config["strong_train"]
-    torch.manual_seed(seed)
-    model = copy.deepcopy(base)
-    train(model, target_batches(targets, model.tokenizer.pad_id, int(cfg["batch_size"]), seed, extra, tensors),
-          make_step(memory), epochs=int(cfg["epochs"]), lr=float(cfg["lr"]), weight_decay=float(cfg["weight_decay"]),
-          device=run.device, precision=run.config["precision"], emit=run.emit, key=key)
-    return model.eval()
+def summary_rows(config: dict) -> list[tuple[str, str]]:
+    """(student name, loss) in report order: every method, then the DPO-refined one."""
+    rows = [(m["name"], m["loss"]) for m in config["methods"]]
+    if config.get("dpo"):
+        rows.append((f"{dpo_source(config)}+dpo", "dpo"))
+    return rows
 
 
-def run_seed(run: _Run, seed: int, base) -> tuple[dict, list[dict]]:
-    config, emit = run.config, run.emit
-    max_len, eval_beam = int(config["max_output_length"]), int(config["eval_beam_size"])
+def dpo_source(config: dict) -> str:
+    return config["dpo"].get("method") or config["methods"][0]["name"]
+
+
+@dataclass
+class Weak:
+    """A seed's weak side: trained models, their reliabilities, the joint weights λ and their cache keys."""
+
+    models: list
+    reliability: list[float]
+    lam: torch.Tensor
+    keys: list[str]
+
+
+@dataclass
+class Student:
+    """A seed's strong side: the base model, features of strong_train and test, the test set."""
+
+    base: torch.nn.Module
+    memory: dict
+    test_memory: dict
+    test: list[Example]
+
+
+def run_seed(ctx: RunContext, config: dict, seed: int, base) -> tuple[dict, list[dict]]:
     seed_everything(seed)
     splits = load_task(config["task"], config["splits"], seed)
-    test = splits["test"]
-    cut = max(1, len(splits["weak_train"]) // 10)
-    held_out, weak_fit = splits["weak_train"][:cut], splits["weak_train"][cut:]
+    weak = weak_stage(ctx, config, splits, seed)
+    labels = weak_label_stage(ctx, config, splits, weak, seed)
+    student = features_stage(ctx, splits, base, seed)
+    with ctx.timed("ceiling"):
+        gold_ids = student_targets(base.tokenizer, [e.target for e in splits["strong_train"]])[0]
+        ceiling = fit_student(ctx, config, student, gold_ids, {}, {}, nll_step, seed, "ceiling")
+        ceiling_score, _ = evaluate(config, student, ceiling)
 
-    t0 = time.perf_counter()
-    weak_models, reliability = [], []
-    for k, spec in enumerate(config["weak"]):
-        emit({"type": "progress", "stage": "weak", "current": k, "total": len(config["weak"]), "message": f"seed {seed}: weak {spec['name']}"})
-        model, rel = train_weak(spec, weak_fit, held_out, config["weak_train"], seed + k, run.device, emit,
-                                config["precision"])
-        weak_models.append(model)
-        reliability.append(rel)
-    lam = weak_weights(config["joint"]["weights"], reliability)
-    run.timed("weak", t0)
-
-    t0 = time.perf_counter()
-    sources = [e.source for e in splits["strong_train"]]
-    choices = joint_decode(weak_models, sources, lam, int(config["joint"]["beam_size"]), max_len)
-    labels = {"joint": joint_labels(weak_models, lam, choices)}
-    weak_scores = {}
-    for k, (spec, model) in enumerate(zip(config["weak"], weak_models)):
-        weak_scores[spec["name"]] = {**score_texts(decode(model, model.encode([e.source for e in test]), eval_beam, max_len), test),
-                                     "reliability": reliability[k]}
-        if any(m["weak"] == spec["name"] for m in config["methods"]):
-            labels[spec["name"]] = member_labels(weak_models, k, model.encode(sources), choices)
-    test_joint = joint_decode(weak_models, [e.source for e in test], lam, int(config["joint"]["beam_size"]), max_len)
-    joint_score = score_texts([c.text for c in test_joint], test)
-    joint_score["label_f1_on_strong_train"] = score_texts(labels["joint"].texts, splits["strong_train"])["f1"]
-    run.timed("weak_labels", t0)
-    summary = ", ".join(f"{n} {s['f1']:.3f}" for n, s in weak_scores.items())
-    run.log(f"seed {seed}: weak F1 {summary}; joint {joint_score['f1']:.3f}")
-
-    t0 = time.perf_counter()
-    if isinstance(base, CopyStudent):
-        base.reinit(seed)  # this seed's initial decoder, shared by the ceiling and every student
-        # the copy student generates over a shortlist: every source token (copyable anyway) and the weak side's frames
-        shortlist = [e.source for split in splits.values() for e in split] + [e.target for e in splits["weak_train"]]
-        base.set_shortlist(ShortlistTokenizer.from_texts(base.hf_tokenizer, shortlist))
-    memory = base.encode(sources)
-    test_memory = base.encode([e.source for e in test])
-    run.timed("features", t0)
-
-    def evaluate(model) -> tuple[dict, list[str]]:
-        texts = decode(model, test_memory, eval_beam, max_len)
-        return score_texts(texts, test), texts
-
-    t0 = time.perf_counter()
-    gold_ids = student_targets(base.tokenizer, [e.target for e in splits["strong_train"]])[0]
-    ceiling = _fit_student(run, base, memory, gold_ids, {}, {}, nll_step, seed, "ceiling")
-    ceiling_score, _ = evaluate(ceiling)
-    run.timed("ceiling", t0)
-
-    students, trained, predictions = {}, {}, {}
+    scores, predictions, trained = {}, {}, {}
     for mi, m in enumerate(config["methods"]):
-        emit({"type": "progress", "stage": "student", "current": mi, "total": len(config["methods"]), "message": f"seed {seed}: {m['name']}"})
-        t0 = time.perf_counter()
-        weights = weak_weights(m["weights"], reliability)
-        targets, extra, tensors, make_step = prepare(m, labels[m["weak"]], base.tokenizer, weights)
-        trained[m["name"]] = _fit_student(run, base, memory, targets, extra, tensors, make_step, seed, f"student/{m['name']}")
-        students[m["name"]], predictions[m["name"]] = evaluate(trained[m["name"]])
-        run.timed("student", t0)
-        emit({"type": "metric", "key": f"test/{m['name']}/f1", "value": students[m["name"]]["f1"], "step": seed})
+        ctx.progress("student", mi, len(config["methods"]), f"seed {seed}: {m['name']}")
+        with ctx.timed("student"):
+            done = ctx.attempt(seed, m["name"], lambda: method_stage(ctx, config, student, m, labels["texts"][m["weak"]], weak, seed))
+        if done is not None:
+            trained[m["name"]], scores[m["name"]], predictions[m["name"]] = done
+            ctx.metric(f"test/{m['name']}/f1", scores[m["name"]]["f1"], seed)
 
     dpo_info = None
     if config.get("dpo"):
-        t0 = time.perf_counter()
-        d = config["dpo"]
-        source_name = d.get("method") or config["methods"][0]["name"]
-        refined, info = dpo_stage(trained[source_name], memory, sources, weak_models, lam, d, max_len, seed, run.device, emit,
-                                  key=f"dpo/{source_name}")
-        name = f"{source_name}+dpo"
-        students[name], predictions[name] = evaluate(refined)
-        dpo_info = {"from": source_name, "before_f1": students[source_name]["f1"], "after_f1": students[name]["f1"], **info}
-        run.timed("dpo", t0)
+        with ctx.timed("dpo"):
+            dpo_info = refine_stage(ctx, config, student, splits, weak, trained, scores, predictions, seed)
 
-    report = seed_report(seed, weak_scores, joint_score, ceiling_score, students)
+    report = seed_report(seed, labels["weak_scores"], labels["joint_score"], ceiling_score, scores)
     report["dpo"] = dpo_info
-    report["lambda"] = lam.tolist()
-    examples = [{"seed": seed, "split": "test", "source": e.source, "gold": e.target, "joint": test_joint[i].text,
-                 "students": {n: p[i] for n, p in predictions.items()}} for i, e in enumerate(test)]
+    report["lambda"] = weak.lam.tolist()
+    examples = [{"seed": seed, "split": "test", "source": e.source, "gold": e.target, "joint": labels["test_joint"][i],
+                 "students": {n: p[i] for n, p in predictions.items()}} for i, e in enumerate(student.test)]
     return report, examples
 
 
-def run(config: dict, out_dir: str | Path, emit=null_emit) -> dict:
-    t_start = time.perf_counter()
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    r = _Run(config, emit)
-    r.log(f"generation experiment {config['name']!r}: {len(config['seeds'])} seed(s), {len(config['weak'])} weak, "
-          f"{len(config['methods'])} method(s) on {r.device}")
-    t0 = time.perf_counter()
-    base = build_student(config["strong"], config["precision"]).to(r.device)
-    r.timed("load_student", t0)
-    per_seed, examples = [], []
-    for seed in config["seeds"]:
-        torch.manual_seed(seed)
-        report, ex = run_seed(r, seed, base)
-        per_seed.append(report)
-        examples.extend(ex)
-        for flag in report["flags"]:
-            r.log(flag, "warning")
-    rows = [(m["name"], m["loss"]) for m in config["methods"]]
-    if config.get("dpo"):
-        src = config["dpo"].get("method") or config["methods"][0]["name"]
-        rows.append((f"{src}+dpo", "dpo"))
-    summary = summarise(per_seed, rows)
-    results = json_safe({
-        "name": config["name"], "kind": "generation", "config": config, "seeds": config["seeds"],
-        "per_seed": per_seed, "summary": summary, "flags": [f for s in per_seed for f in s["flags"]],
-        "timings": {"total_s": time.perf_counter() - t_start, "stages_s": r.timings},
-        "device": str(r.device), "artifacts": {"examples": "examples.jsonl", "events": "events.jsonl"},
-    })
-    with (out / "examples.jsonl").open("w") as f:
-        for row in examples:
-            f.write(json.dumps(row) + "\n")
-    (out / "results.json").write_text(json.dumps(results, indent=1, allow_nan=False))
-    for name in ("results.json", "examples.jsonl"):
-        p = out / name
-        emit({"type": "artifact", "name": name, "path": str(p), "kind": "json" if name.endswith(".json") else "jsonl", "bytes": p.stat().st_size})
-    r.log(f"done in {results['timings']['total_s']:.1f}s")
-    return results
+def weak_stage(ctx: RunContext, config: dict, splits: dict, seed: int) -> Weak:
+    """Each weak model trained on 90% of weak_train (cached); its reliability is measured on the rest."""
+    cut = max(1, len(splits["weak_train"]) // 10)
+    held_out, weak_fit = splits["weak_train"][:cut], splits["weak_train"][cut:]
+    models, reliability, keys = [], [], []
+    with ctx.timed("weak"):
+        for k, spec in enumerate(config["weak"]):
+            ctx.progress("weak", k, len(config["weak"]), f"seed {seed}: weak {spec['name']}")
+            model, rel, key = cached_weak(ctx, spec, weak_fit, held_out, config["weak_train"], seed + k)
+            models.append(model)
+            reliability.append(rel)
+            keys.append(key)
+    return Weak(models, reliability, member_weights(config["joint"]["weights"], reliability), keys)
+
+
+def weak_label_stage(ctx: RunContext, config: dict, splits: dict, weak: Weak, seed: int) -> dict:
+    """Joint decoding of strong_train (the weak labels) and of test, and every weak model's test scores (cached)."""
+    sources, test = [e.source for e in splits["strong_train"]], splits["test"]
+    needed = sorted({m["weak"] for m in config["methods"]} - {"joint"})
+    key = digest("gen-weak-labels", weak.keys, weak.lam.tolist(), config["joint"], config["max_output_length"],
+                 config["eval_beam_size"], sources, [(e.source, e.target) for e in test], needed)
+    with ctx.timed("weak_labels"):
+        out = ctx.cache.get_or_compute("weak_labels", key, lambda: decode_weak_labels(config, splits, weak, needed))
+    summary = ", ".join(f"{n} {s['f1']:.3f}" for n, s in out["weak_scores"].items())
+    ctx.log(f"seed {seed}: weak F1 {summary}; joint {out['joint_score']['f1']:.3f}")
+    return {**out, "texts": {name: WeakLabels(**d) for name, d in out["labels"].items()}}
+
+
+def decode_weak_labels(config: dict, splits: dict, weak: Weak, needed: list[str]) -> dict:
+    max_len, eval_beam, beam = int(config["max_output_length"]), int(config["eval_beam_size"]), int(config["joint"]["beam_size"])
+    sources, test = [e.source for e in splits["strong_train"]], splits["test"]
+    choices = joint_decode(weak.models, sources, weak.lam, beam, max_len)
+    labels = {"joint": joint_labels(weak.models, weak.lam, choices)}
+    weak_scores = {}
+    for k, (spec, model) in enumerate(zip(config["weak"], weak.models)):
+        texts = decode(model, model.encode([e.source for e in test]), eval_beam, max_len)
+        weak_scores[spec["name"]] = {**score_texts(texts, test), "reliability": weak.reliability[k]}
+        if spec["name"] in needed:
+            labels[spec["name"]] = member_labels(weak.models, k, model.encode(sources), choices)
+    test_joint = [c.text for c in joint_decode(weak.models, [e.source for e in test], weak.lam, beam, max_len)]
+    joint_score = score_texts(test_joint, test)
+    joint_score["label_f1_on_strong_train"] = score_texts(labels["joint"].texts, splits["strong_train"])["f1"]
+    return {"labels": {n: vars(lab) for n, lab in labels.items()}, "weak_scores": weak_scores, "joint_score": joint_score,
+            "test_joint": test_joint}
+
+
+def features_stage(ctx: RunContext, splits: dict, base, seed: int) -> Student:
+    """This seed's initial student (the copy student's decoder and shortlist) and its features."""
+    with ctx.timed("features"):
+        if isinstance(base, CopyStudent):
+            base.reinit(seed)  # this seed's initial decoder, shared by the ceiling and every student
+            # the copy student generates over a shortlist: every source token (copyable anyway) and the weak side's frames
+            shortlist = [e.source for split in splits.values() for e in split] + [e.target for e in splits["weak_train"]]
+            base.set_shortlist(ShortlistTokenizer.from_texts(base.hf_tokenizer, shortlist))
+        memory = base.encode([e.source for e in splits["strong_train"]])
+        test_memory = base.encode([e.source for e in splits["test"]])
+    return Student(base, memory, test_memory, splits["test"])
+
+
+def fit_student(ctx: RunContext, config: dict, student: Student, targets, extra, tensors, make_step, seed: int, key: str):
+    """A copy of the seed's initial student trained on ``targets`` with the one training loop."""
+    cfg = config["strong_train"]
+    torch.manual_seed(seed)
+    model = copy.deepcopy(student.base)
+    train(model, target_batches(targets, model.tokenizer.pad_id, int(cfg["batch_size"]), seed, extra, tensors),
+          make_step(student.memory), epochs=int(cfg["epochs"]), lr=float(cfg["lr"]), weight_decay=float(cfg["weight_decay"]),
+          device=ctx.device, precision=config["precision"], emit=ctx.emit, key=key, max_grad_norm=grad_clip(cfg))
+    return model.eval()
+
+
+def evaluate(config: dict, student: Student, model) -> tuple[dict, list[str]]:
+    """Slot scores of ``model``'s beam-search outputs on test, and the outputs."""
+    texts = decode(model, student.test_memory, int(config["eval_beam_size"]), int(config["max_output_length"]))
+    return score_texts(texts, student.test), texts
+
+
+def method_stage(ctx: RunContext, config: dict, student: Student, method: dict, labels: WeakLabels, weak: Weak, seed: int):
+    """One method's student trained on its weak labels: (model, test scores, test outputs)."""
+    weights = member_weights(method["weights"], weak.reliability)
+    targets, extra, tensors, make_step = prepare(method, labels, student.base.tokenizer, weights)
+    model = fit_student(ctx, config, student, targets, extra, tensors, make_step, seed, f"student/{method['name']}")
+    return (model, *evaluate(config, student, model))
+
+
+def refine_stage(ctx: RunContext, config: dict, student: Student, splits: dict, weak: Weak, trained: dict, scores: dict,
+                 predictions: dict, seed: int) -> dict | None:
+    """DPO on the source method's student, ranked by the weak ensemble; adds ``<source>+dpo`` to the scores."""
+    d, source = config["dpo"], dpo_source(config)
+    name = f"{source}+dpo"
+    if source not in trained:
+        ctx.fail(seed, name, RuntimeError(f"its source method {source!r} failed in this seed"), stage="dpo")
+        return None
+    sources = [e.source for e in splits["strong_train"]]
+
+    def refine():
+        return dpo_stage(trained[source], student.memory, sources, weak.models, weak.lam, d, int(config["max_output_length"]),
+                         seed, ctx.device, ctx.emit, key=f"dpo/{source}")
+
+    done = ctx.attempt(seed, name, refine)
+    if done is None:
+        return None
+    refined, info = done
+    scores[name], predictions[name] = evaluate(config, student, refined)
+    return {"from": source, "before_f1": scores[source]["f1"], "after_f1": scores[name]["f1"], **info}

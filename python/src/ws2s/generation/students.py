@@ -1,12 +1,13 @@
 """Student methods for generation: each builds per-example targets from the weak labels, then a step loss.
 
-``STUDENTS[name](labels, student, params) -> (extra per-example sequences, step_loss factory)``; the
-pipeline trains every method with the one training loop. Weak labels (``WeakLabels``) hold, per
+``STEPS[loss]`` is the generation half of a method registered in ``ws2s.methods.METHODS`` (which says
+what each method is); ``prepare`` gives ``(targets, extra sequences, extra tensors, make_step(memory))``
+and the pipeline trains every method with the one training loop. Weak labels (``WeakLabels``) hold, per
 strong_train example, the joint-decoded hypothesis with its per-word log-probabilities and every weak
 member's own top hypothesis.
 
 - ``xent``: teacher forcing on the hypothesis (hard targets).
-- ``soft``: token-level soft labels through words (``ws2s.generation.bridge``).
+- ``soft``: token-level soft labels through words (``ws2s.generation.word_targets``).
 - ``multi_weak``: Σ_k w_k · CE on each weak member's own top hypothesis.
 - ``edl`` / ``edl_self``: the evidential loss over the vocabulary against the soft labels, with the
   Dirichlet parametrised by the model's distribution (``evidential_over_vocabulary``).
@@ -20,7 +21,8 @@ from dataclasses import dataclass
 import torch
 
 from ..losses import edl, edl_self, xent
-from .bridge import soft_targets, spread_weights
+from ..methods import get_method, methods_for
+from .word_targets import soft_targets, token_shares
 from .teacher_forcing import forward_tokens
 
 
@@ -52,8 +54,7 @@ def _soft_batch_targets(logits: torch.Tensor, ids: torch.Tensor, batch: dict, ta
     word_of = batch["word_of"][mask] + rows * n_words  # one word id space for the whole batch
     probs = logits.detach().softmax(-1)
     max_prob = probs.max(-1).values if spread == "confidence" else None
-    pi = spread_weights(word_of.cpu(), None if max_prob is None else max_prob.cpu(), tau)
-    share = pi * batch["word_lp"].flatten().double().cpu()[word_of.cpu()]
+    share = token_shares(batch["word_lp"].flatten().cpu(), word_of.cpu(), None if max_prob is None else max_prob.cpu(), tau)
     return soft_targets(probs, ids, share.to(ids.device))
 
 
@@ -112,28 +113,6 @@ def _padded(rows: list[list[float]], width: int | None = None) -> torch.Tensor:
     return out
 
 
-def prepare(method: dict, labels: WeakLabels, tokenizer, weights: torch.Tensor):
-    """``(targets, extra_sequences, extra_tensors, make_step(memory))`` for a method config."""
-    loss, params = method["loss"], dict(method.get("params", {}))
-    ids, word_of = student_targets(tokenizer, labels.texts)
-    tensors = {"word_lp": _padded(labels.word_logprobs)}
-    sequences = {"word_of": word_of}
-    if loss == "xent":
-        return ids, {}, {}, lambda memory: _hard_step(memory, **params)
-    if loss == "soft":
-        return ids, sequences, tensors, lambda memory: _soft_step(memory, lambda z, q, p: xent(z, q), **params)
-    if loss in ("edl", "edl_self"):
-        fn = evidential_over_vocabulary(edl if loss == "edl" else edl_self)
-        return ids, sequences, tensors, lambda memory: _soft_step(memory, fn, **params)
-    if loss == "multi_weak":
-        members = {f"member{k}": student_targets(tokenizer, texts)[0] for k, texts in enumerate(labels.member_texts)}
-        return ids, members, {}, lambda memory: _multi_step(memory, weights, **params)
-    raise ValueError(f"methods[].loss {loss!r} is not a generation loss; use one of {sorted(STUDENT_LOSSES)}")
-
-
-STUDENT_LOSSES = ("xent", "soft", "multi_weak", "edl", "edl_self")
-
-
 def _hard_step(memory):
     def step(model, batch, progress):
         logits, ids = forward_tokens(model, memory, batch["index"], batch["tgt"], batch["length"])
@@ -151,3 +130,42 @@ def _multi_step(memory, weights: torch.Tensor):
         return total
 
     return step
+
+
+def _xent(labels, tokenizer, weights, params):
+    return {}, {}, lambda memory: _hard_step(memory, **params)
+
+
+def _soft(labels, tokenizer, weights, params):
+    return (*_word_inputs(labels, tokenizer), lambda memory: _soft_step(memory, lambda z, q, p: xent(z, q), **params))
+
+
+def _evidential(fn):
+    loss = evidential_over_vocabulary(fn)
+    return lambda labels, tokenizer, weights, params: (*_word_inputs(labels, tokenizer), lambda memory: _soft_step(memory, loss, **params))
+
+
+def _multi(labels, tokenizer, weights, params):
+    members = {f"member{k}": student_targets(tokenizer, texts)[0] for k, texts in enumerate(labels.member_texts)}
+    return members, {}, lambda memory: _multi_step(memory, weights, **params)
+
+
+def _word_inputs(labels: WeakLabels, tokenizer) -> tuple[dict, dict]:
+    """Per token, its word; per example, the weak per-word log-probabilities (what soft targets need)."""
+    return {"word_of": student_targets(tokenizer, labels.texts)[1]}, {"word_lp": _padded(labels.word_logprobs)}
+
+
+#: loss name → ``(labels, tokenizer, weights, params) -> (extra sequences, extra tensors, make_step)``.
+STEPS = {"xent": _xent, "soft": _soft, "multi_weak": _multi, "edl": _evidential(edl), "edl_self": _evidential(edl_self)}
+STUDENT_LOSSES = tuple(sorted(methods_for("generation")))
+
+
+def prepare(method: dict, labels: WeakLabels, tokenizer, weights: torch.Tensor):
+    """``(targets, extra_sequences, extra_tensors, make_step(memory))`` for a method config."""
+    try:
+        get_method(method["loss"], "generation")
+    except ValueError as e:
+        raise ValueError(f"methods[].loss: {e}") from None
+    ids = student_targets(tokenizer, labels.texts)[0]
+    sequences, tensors, make_step = STEPS[method["loss"]](labels, tokenizer, weights, dict(method.get("params", {})))
+    return ids, sequences, tensors, make_step

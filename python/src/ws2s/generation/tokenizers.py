@@ -2,7 +2,7 @@
 
 Every tokenizer has ``pad_id``, ``bos_id``, ``eos_id``, ``vocab_size``, ``encode(text) -> ids`` (no
 special tokens), ``decode(ids) -> canonical text`` and ``words(ids) -> list[list[int]]`` — the
-positions of each whitespace word's tokens in ``ids``. ``words`` is what the word bridge needs to
+positions of each whitespace word's tokens in ``ids``. ``words`` is what word targets need to
 sum a hypothesis's per-token log-probabilities into per-word log-probabilities in *this* tokenizer.
 """
 

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import torch
 
+from ..cache import digest
+from ..models.hf import model_fingerprint
 from ..train.loop import train
 from .models.hf import HF_ARCHS
 from .models.weak import TinySeq2Seq
@@ -22,13 +24,22 @@ def allowed_params(spec: dict) -> tuple[str, ...]:
     return (HF_ARCH_KEYS if spec.get("arch") in HF_ARCHS else ARCH_KEYS) + TRAIN_KEYS
 
 
-def build_weak(spec: dict, params: dict, train_set: list[Example], precision: str):
-    """An untrained weak model: an HF LM loaded from ``spec["model"]``, or a ``TinySeq2Seq`` with its own tokenizer."""
-    if spec.get("arch") in HF_ARCHS:
-        return HF_ARCHS[spec["arch"]](spec["model"], bool(spec.get("trust_remote_code", False)), precision,
-                                      int(params.get("max_len", 64)))
+def _transformer(spec: dict, params: dict, train_set: list[Example], precision: str) -> TinySeq2Seq:
     tok = build_tokenizer(spec.get("tokenizer", "word"), [e.source for e in train_set] + [e.target for e in train_set])
     return TinySeq2Seq(tok, **{k: params[k] for k in ARCH_KEYS if k in params})
+
+
+def _hf(spec: dict, params: dict, train_set: list[Example], precision: str):
+    return HF_ARCHS[spec["arch"]](spec["model"], bool(spec.get("trust_remote_code", False)), precision, int(params.get("max_len", 64)))
+
+
+#: ``weak[i].arch`` → builder ``(spec, params, weak_train examples, precision) -> untrained model``.
+WEAK_ARCHS = {"transformer": _transformer, **{arch: _hf for arch in HF_ARCHS}}
+
+
+def build_weak(spec: dict, params: dict, train_set: list[Example], precision: str):
+    """An untrained weak model: an HF LM loaded from ``spec["model"]``, or a ``TinySeq2Seq`` with its own tokenizer."""
+    return WEAK_ARCHS[spec.get("arch", "transformer")](spec, params, train_set, precision)
 
 
 def train_weak(spec: dict, train_set: list[Example], held_out: list[Example], train_cfg: dict, seed: int,
@@ -60,3 +71,24 @@ def train_weak(spec: dict, train_set: list[Example], held_out: list[Example], tr
         reliability = -mean_nll(model, model.encode([e.source for e in held_out]),
                                 [tok.encode(e.target) + [tok.eos_id] for e in held_out])
     return model, reliability
+
+
+def cached_weak(ctx, spec: dict, train_set: list[Example], held_out: list[Example], train_cfg: dict, seed: int) -> tuple[torch.nn.Module, float, str]:
+    """``train_weak``'s model and reliability through the run's cache (keyed by a hash of everything that
+    determines them), and the key. A hit rebuilds the model from ``seed`` and loads the cached weights."""
+    key = digest("gen-weak-model", spec, train_cfg, [(e.source, e.target) for e in train_set],
+                 [(e.source, e.target) for e in held_out], seed, ctx.precision,
+                 model_fingerprint(spec["model"]) if spec.get("model") else None)
+    trained = {}
+
+    def compute():
+        trained["model"], reliability = train_weak(spec, train_set, held_out, train_cfg, seed, ctx.device, ctx.emit, ctx.precision)
+        return {"state": {k: v.detach().cpu() for k, v in trained["model"].state_dict().items()}, "reliability": reliability}
+
+    entry = ctx.cache.get_or_compute("weak_models", key, compute)
+    if "model" in trained:
+        return trained["model"], entry["reliability"], key
+    torch.manual_seed(seed)
+    model = build_weak(spec, dict(spec.get("params", {})), train_set, ctx.precision)
+    model.load_state_dict(entry["state"])
+    return model.to(ctx.device).eval(), entry["reliability"], key

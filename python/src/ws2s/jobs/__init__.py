@@ -21,8 +21,9 @@ Job = Callable[[Any, Callable[[dict], None]], Any]
 
 JOBS: dict[str, Job] = {}
 
-#: Submodules of ws2s.jobs whose import registers jobs.
-JOB_MODULES = ("diagnostics", "experiment")
+#: Modules whose import registers jobs: submodules of ws2s.jobs, or a dotted module path. A missing
+#: one is skipped (``repro`` may not exist in every checkout).
+JOB_MODULES = ("ws2s.testing.diagnostics", "experiment", "repro")
 
 #: Submodule name -> formatted traceback of its failed import.
 IMPORT_ERRORS: dict[str, str] = {}
@@ -50,7 +51,7 @@ def get_job(name: str) -> Job:
         return JOBS[name]
     message = f"no job named {name!r}; known jobs: {', '.join(sorted(JOBS)) or 'none'}."
     for module, trace in IMPORT_ERRORS.items():
-        message += f"\nws2s.jobs.{module} failed to import, so its jobs are missing:\n{trace}"
+        message += f"\n{_qualified(module)} failed to import, so its jobs are missing:\n{trace}"
     raise JobNotFoundError(message)
 
 
@@ -65,9 +66,13 @@ def run_job(name: str, params: Any, emit: Emitter) -> bool:
         return False
 
 
+def _qualified(module: str) -> str:
+    return module if "." in module else f"{__name__}.{module}"
+
+
 def _import_job_modules() -> None:
     for module in JOB_MODULES:
-        qualified = f"{__name__}.{module}"
+        qualified = _qualified(module)
         try:
             importlib.import_module(qualified)
         except ModuleNotFoundError as exc:

@@ -18,7 +18,7 @@ from .logconf import class_counts, logconf, prior_matched_labels
 from .multi_weak import multi_weak
 from .ramp import linear_ramp
 from .registry import lookup
-from .weights import WEIGHTS, fixed, from_reliability, get_weights, uniform
+from .weights import WEIGHTS, fixed, from_reliability, get_weights, member_weights, uniform
 from .xent import xent
 
 # Per-example losses on (logits, target[, progress]). DPO works on sequence log-prob pairs instead
@@ -77,6 +77,7 @@ __all__ = [
     "linear_ramp",
     "logconf",
     "loss_fn",
+    "member_weights",
     "multi_weak",
     "prior_matched_labels",
     "uniform",

@@ -45,6 +45,19 @@ def from_reliability(
     return torch.softmax(s / temperature, dim=0)
 
 
+def member_weights(spec: str | Sequence[float], reliabilities: Sequence[float], chance: float | None = None) -> torch.Tensor:
+    """w ``[K]`` from a config value (``methods[].weights``, ``joint.weights``): "uniform", "reliability"
+    (``from_reliability(reliabilities, chance)``: accuracies above ``chance``, or log-likelihoods when it
+    is None) or a list of K non-negative numbers."""
+    if isinstance(spec, str):
+        if spec == "uniform":
+            return uniform(len(reliabilities))
+        if spec == "reliability":
+            return from_reliability(reliabilities, chance=chance)
+        raise ValueError(f'weights must be "uniform", "reliability" or a list of numbers, got {spec!r}')
+    return fixed(spec)
+
+
 WEIGHTS: dict[str, Callable[..., torch.Tensor]] = {
     "uniform": uniform,
     "fixed": fixed,

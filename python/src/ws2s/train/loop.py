@@ -22,6 +22,23 @@ from ws2s.train.compile import compile_model
 
 StepLoss = Callable[[torch.nn.Module, dict, float], torch.Tensor]
 
+#: ``strong_train.grad_clip`` when a config does not set it (the norm every run has clipped at so far).
+DEFAULT_GRAD_CLIP = 1.0
+
+
+class NonFiniteLoss(FloatingPointError):
+    """A training run's loss became NaN or infinite; ``step`` is the first step where it did."""
+
+    def __init__(self, key: str, step: int):
+        self.key, self.step = key, step
+        super().__init__(f"{key}: the training loss is not finite at step {step}; training stopped "
+                         f"(lower the learning rate, or set strong_train.grad_clip)")
+
+
+def grad_clip(settings: dict) -> float | None:
+    """The gradient-norm clip of a training section (``grad_clip``; None or 0: off)."""
+    return settings.get("grad_clip", DEFAULT_GRAD_CLIP)
+
 
 def train(
     model: torch.nn.Module,
@@ -38,7 +55,7 @@ def train(
     key: str = "train",
     log_every: int = 10,
     min_lr_frac: float = 0.1,
-    max_grad_norm: float = 1.0,
+    max_grad_norm: float | None = DEFAULT_GRAD_CLIP,
     compile: bool = False,
 ) -> dict:
     """Trains ``model`` in place and returns ``{steps, best_epoch, history, seconds}``.
@@ -48,6 +65,9 @@ def train(
     (higher is better) used to keep the best epoch; it runs under ``torch.no_grad`` in eval mode.
     compile: ``torch.compile`` the model's repeated blocks in place (``ws2s.train.compile``); it pays on
     a GPU over many steps, not for a short CPU run, hence off by default.
+    A non-finite loss raises ``NonFiniteLoss`` with the first such step. The check reads the device at
+    the metric steps only (every ``log_every`` steps and at the end of each epoch), so the steps in
+    between stay asynchronous; the model is discarded with the error either way.
     """
     t0 = time.perf_counter()
     model.to(device)
@@ -65,6 +85,7 @@ def train(
     steps_per_epoch = len(epoch_batches(0))
     total = max(1, epochs * steps_per_epoch)
     step, best_score, best_state, best_epoch, history = 0, -math.inf, None, epochs - 1, []
+    first_bad = torch.full((), total, dtype=torch.long, device=device)  # first non-finite step, `total` if none
 
     for epoch in range(epochs):
         net.train()
@@ -75,15 +96,18 @@ def train(
             batch = to_device(batch, device)
             with autocast(device, precision):
                 loss = step_loss(net, batch, progress)
+            first_bad = torch.where(torch.isfinite(loss.detach()) | (first_bad < total), first_bad, step)
             opt.zero_grad(set_to_none=True)
             loss.backward()
             if max_grad_norm:
                 torch.nn.utils.clip_grad_norm_(params, max_grad_norm)
             opt.step()
             if step % log_every == 0:
+                _stop_if_not_finite(first_bad, total, key)
                 emit({"type": "metric", "key": f"{key}/train_loss", "value": float(loss.detach()), "step": step})
             step += 1
 
+        _stop_if_not_finite(first_bad, total, key)
         if world and world[1] == "fsdp":
             distributed.gather_into(net, model)
         if evaluate is not None:
@@ -101,6 +125,14 @@ def train(
         model.load_state_dict(best_state)
     model.eval()
     return {"steps": step, "best_epoch": best_epoch, "history": history, "seconds": time.perf_counter() - t0}
+
+
+def _stop_if_not_finite(first_bad: torch.Tensor, total: int, key: str) -> None:
+    # Every process of a distributed run must stop together, or the others would wait for it forever;
+    # a process whose own losses stayed finite reports the end of training as the step.
+    bad = int(first_bad)
+    if not distributed.all_ranks_agree(bad >= total):
+        raise NonFiniteLoss(key, min(bad, total))
 
 
 @torch.no_grad()

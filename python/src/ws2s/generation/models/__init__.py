@@ -1,4 +1,4 @@
-"""Generation models share one interface, used by beam search, the bridge, students and DPO:
+"""Generation models share one interface, used by beam search, word targets, students and DPO:
 
 - ``tokenizer``: the *target* tokenizer (``bos_id``, ``eos_id``, ``pad_id``, ``vocab_size``, ``encode``, ``decode``);
 - ``encode(sources: list[str]) -> Memory``: a dict of batch-first tensors (index rows with ``select``);
@@ -7,7 +7,7 @@
   callers apply ``log_softmax``, which leaves log-probabilities unchanged).
 
 Implementations: ``student.CopyStudent`` (the embedded default), ``weak.TinySeq2Seq`` (from scratch),
-``hf.HFCausalLM`` / ``hf.HFSeq2SeqLM`` (any Hugging Face LM by hub id or path; ``tiny`` builds random ones).
+``hf.HFCausalLM`` / ``hf.HFSeq2SeqLM`` (any Hugging Face LM by hub id or path; ``ws2s.testing.tiny_lm`` builds random ones for tests).
 """
 
 from __future__ import annotations

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import random
 
-from . import Example, split_counts
+from .base import Example, split_counts
 
 VALUES: dict[str, list[str]] = {
     "place_name": ["paris", "london", "tokyo", "berlin", "madrid", "rome", "boston", "chicago", "dublin", "vienna",

@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 
 from ..frames import Frame, canon
-from . import Example, random_splits
+from .base import Example, random_splits
 
 _SPAN = re.compile(r"\[\s*([^\[\]:]+?)\s*:\s*([^\[\]]*?)\s*\]")
 

@@ -1,4 +1,7 @@
-"""Diagnostic jobs: exercise the bridge (events, errors, crashes, hangs, floods) and benchmark it."""
+"""Diagnostic jobs: exercise the bridge (events, errors, crashes, hangs, floods) and benchmark it.
+
+Not part of any recipe; ``ws2s.jobs`` registers them so the bridge's tests and benchmark can run them by name.
+"""
 
 from __future__ import annotations
 

@@ -35,9 +35,12 @@ def spread_weights(word_of: torch.Tensor, max_prob: torch.Tensor | None, tau: fl
     return e / torch.zeros(n_words, dtype=torch.float64).index_add(0, word_of, e)[word_of]
 
 
-def token_shares(word_lp: list[float], word_of: torch.Tensor, max_prob: torch.Tensor | None, tau: float = 1.0) -> torch.Tensor:
-    """share_t = π_t · log p(word of t) ``[T]`` (float64); Σ over a word's tokens = its log-probability."""
-    return spread_weights(word_of, max_prob, tau) * torch.tensor(word_lp, dtype=torch.float64)[word_of]
+def token_shares(word_lp, word_of: torch.Tensor, max_prob: torch.Tensor | None, tau: float = 1.0) -> torch.Tensor:
+    """share_t = π_t · log p(word of t) ``[T]`` (float64); Σ over a word's tokens = its log-probability.
+
+    word_lp: ``[W]`` per-word log-probabilities (a list or a tensor); word_of: ``[T]`` indices into it.
+    """
+    return spread_weights(word_of, max_prob, tau) * torch.as_tensor(word_lp, dtype=torch.float64)[word_of]
 
 
 def soft_targets(student_probs: torch.Tensor, hyp_ids: torch.Tensor, share: torch.Tensor, eps: float = 1e-6) -> torch.Tensor:

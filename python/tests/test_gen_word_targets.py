@@ -3,7 +3,7 @@ import math
 import pytest
 import torch
 
-from ws2s.generation.bridge import soft_targets, spread_weights, token_shares, word_logprobs
+from ws2s.generation.word_targets import soft_targets, spread_weights, token_shares, word_logprobs
 from ws2s.generation.models.student import PACKAGED, resolve_model_path
 from ws2s.generation.tokenizers import CharTokenizer, HFTokenizer, WordTokenizer
 

@@ -1,4 +1,4 @@
-"""Random-weight Hugging Face LMs built from a config, saved with a word-level tokenizer (no network).
+"""Random-weight Hugging Face LMs built from a config, saved with a word-level tokenizer (no network). Test-only.
 
 For tests and the GPU check: ``save_tiny_lm(path, family)`` writes a model directory that
 ``ws2s.generation.models.hf.load_lm`` (and every Auto class) loads by path. The tokenizer is a
@@ -12,9 +12,9 @@ from pathlib import Path
 
 import torch
 
-from ..frames import canon
-from ..tasks.builtin import TEMPLATES, VALUES
-from ..tokenizers import SPECIALS
+from ws2s.generation.frames import canon
+from ws2s.generation.tasks.builtin import TEMPLATES, VALUES
+from ws2s.generation.tokenizers import SPECIALS
 
 PAD, BOS, EOS, UNK = range(4)
 

@@ -1,0 +1,85 @@
+"""The student methods a config names in ``methods[].loss``, for both kinds of experiment.
+
+Each entry says what the method is — whether it learns from every weak member at once (``multi``:
+the member weights apply), whether it is evidential (it predicts a Dirichlet: probabilities and an
+uncertainty per example), which kinds of experiment support it, and the hyperparameters
+``methods[].params`` may set per kind. The recipes read these facts here and nowhere else; how a
+recipe trains a method lives with the recipe (``ws2s.losses.LOSSES`` for classification,
+``ws2s.generation.students.STEPS`` for generation), and a test checks both cover this registry.
+
+To add a method: add its loss (``ws2s/losses/``, with a test against an independent formula), add an
+entry below, and add its step to the recipe(s) of the kinds it lists.
+"""
+
+from __future__ import annotations
+
+import inspect
+from dataclasses import dataclass, field
+
+from ws2s.losses import edl, edl_self, logconf
+
+KINDS = ("classification", "generation")
+_TENSOR_ARGS = ("logits", "target", "targets", "progress", "weights")
+
+
+def loss_params(fn) -> tuple[str, ...]:
+    """The hyperparameters of a loss function: its keyword arguments other than tensors and progress."""
+    return tuple(p for p in inspect.signature(fn).parameters if p not in _TENSOR_ARGS)
+
+
+#: Generation's soft targets (``ws2s.generation.word_targets``): temperature and spread of a word's doubt.
+SOFT_PARAMS = ("tau", "spread")
+#: Generation's evidential loss over a vocabulary fixes the total evidence through an uncertainty.
+VOCAB_EVIDENTIAL_PARAMS = ("uncertainty",)
+
+
+@dataclass(frozen=True)
+class Method:
+    name: str
+    summary: str
+    params: dict[str, tuple[str, ...]]  # kind -> hyperparameter names; the kinds that support it
+    multi: bool = False
+    evidential: bool = False
+    kinds: tuple[str, ...] = field(init=False)
+
+    def __post_init__(self):
+        object.__setattr__(self, "kinds", tuple(k for k in KINDS if k in self.params))
+
+
+METHODS: dict[str, Method] = {m.name: m for m in (
+    Method("xent", "cross-entropy on the weak labels (soft labels for classification, the hypothesis's tokens for generation)",
+           {"classification": (), "generation": ()}),
+    Method("logconf", "auxiliary confidence: cross-entropy against weak labels mixed with the student's own prior-matched labels",
+           {"classification": loss_params(logconf)}),
+    Method("soft", "token-level soft labels: the weak per-word confidence re-spread over the student's tokens",
+           {"generation": SOFT_PARAMS}),
+    Method("multi_weak", "Σ_k w_k · cross-entropy against each weak member's own labels", {"classification": (), "generation": ()},
+           multi=True),
+    Method("edl", "evidential loss: a Dirichlet over the classes (vocabulary) fitted to the weak labels",
+           {"classification": loss_params(edl), "generation": (*loss_params(edl), *VOCAB_EVIDENTIAL_PARAMS, *SOFT_PARAMS)},
+           evidential=True),
+    Method("edl_self", "evidential loss against weak labels mixed with the student's own argmax (self-training)",
+           {"classification": loss_params(edl_self), "generation": (*loss_params(edl_self), *VOCAB_EVIDENTIAL_PARAMS, *SOFT_PARAMS)},
+           evidential=True),
+)}
+
+
+def methods_for(kind: str) -> dict[str, Method]:
+    """The methods an experiment of ``kind`` may name, by name."""
+    return {n: m for n, m in METHODS.items() if kind in m.kinds}
+
+
+def get_method(name: str, kind: str) -> Method:
+    """The method ``name`` for ``kind``; a ValueError lists the valid names."""
+    valid = methods_for(kind)
+    if name not in valid:
+        raise ValueError(f'unknown {kind} loss "{name}"; choose from {", ".join(sorted(valid))}')
+    return valid[name]
+
+
+def check_params(name: str, kind: str, params: dict) -> None:
+    """A ValueError naming the parameters ``name`` does not take for ``kind``, and those it does."""
+    accepted = get_method(name, kind).params[kind]
+    unknown = sorted(set(params) - set(accepted))
+    if unknown:
+        raise ValueError(f"loss {name!r} does not take {', '.join(unknown)}; it accepts: {', '.join(accepted) or 'none'}")

@@ -1,0 +1,281 @@
+"""The recipe skeleton: what every experiment kind needs, written once.
+
+A recipe (``ws2s.classification.pipeline``, ``ws2s.generation.pipeline``) holds only its stages and
+reads top to bottom::
+
+    ctx = RunContext.open(config, out_dir, emit)          # device, precision, CPU threads, cache, timings
+    per_seed, examples = run_seeds(ctx, config["seeds"], one_seed)
+    summary = summarise(per_seed, rows, fields=("f1", "exact_match"))
+    return write_results(ctx, out_dir, config, "generation", per_seed, examples, summary)
+
+Inside a seed each method runs through ``ctx.attempt(seed, name, fn)``: a method that raises (a
+non-finite loss, out of memory, a bug in its loss) is recorded in ``ctx.failures`` with the stage and
+step, its per-seed entry becomes ``{"status": "failed", "reason", "step"}``, and the other methods and
+seeds go on. A seed whose shared stages fail (weak models, ceiling) is recorded the same way with
+``method: None``; only when every seed fails does the run raise.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import time
+import traceback
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+import numpy as np
+import torch
+
+from ws2s.cache import Cache, cache_dir_for
+from ws2s.device import configure_cpu_threads, pick_device
+from ws2s.metrics import bootstrap_ci, pgr_with_ci
+
+
+@dataclass
+class RunContext:
+    """What every stage of a run shares: device, precision, cache, emitter, stage timings, failures."""
+
+    device: torch.device
+    precision: str
+    cache: Cache
+    emit: Callable[[dict], None]
+    timings: dict = field(default_factory=dict)
+    failures: list = field(default_factory=list)
+    stage: str | None = None
+    threads: int = field(default_factory=torch.get_num_threads)
+    started: float = field(default_factory=time.perf_counter)
+
+    @classmethod
+    def open(cls, config: dict, out_dir: str | Path, emit) -> RunContext:
+        """The context of a run writing to ``out_dir``: device and CPU threads set, cache opened."""
+        t0 = time.perf_counter()
+        Path(out_dir).mkdir(parents=True, exist_ok=True)
+        device = pick_device(config["device"])
+        ctx = cls(device, config["precision"], Cache(cache_dir_for(out_dir), config.get("cache", True)), emit, started=t0)
+        ctx.threads = configure_cpu_threads(device)
+        return ctx
+
+    def describe(self) -> str:
+        return str(self.device) + (f" ({self.threads} CPU thread(s))" if self.device.type == "cpu" else "")
+
+    @contextmanager
+    def timed(self, stage: str):
+        """Adds the block's seconds to ``timings[stage]``; failures inside it are recorded under ``stage``."""
+        t0, outer = time.perf_counter(), self.stage
+        self.stage = stage
+        try:
+            yield
+        except Exception as exc:
+            if not hasattr(exc, "ws2s_stage"):  # the innermost stage, for the failure record
+                exc.ws2s_stage = stage
+            raise
+        finally:
+            self.timings[stage] = self.timings.get(stage, 0.0) + time.perf_counter() - t0
+            self.stage = outer
+
+    def log(self, message: str, level: str = "info") -> None:
+        self.emit({"type": "log", "level": level, "message": message})
+
+    def progress(self, stage: str, current: int, total: int, message: str | None = None) -> None:
+        ev = {"type": "progress", "stage": stage, "current": current, "total": total}
+        if message:
+            ev["message"] = message
+        self.emit(ev)
+
+    def metric(self, key: str, value: float, step: int) -> None:
+        if value is not None and math.isfinite(value):
+            self.emit({"type": "metric", "key": key, "value": float(value), "step": step})
+
+    def fail(self, seed: int, method: str | None, exc: BaseException, stage: str | None = None) -> dict:
+        """Records a failure ``{seed, method, stage, reason, step}`` (step: the training step, if known)."""
+        failure = {"seed": seed, "method": method, "stage": stage or getattr(exc, "ws2s_stage", None) or self.stage or "setup",
+                   "reason": f"{type(exc).__name__}: {exc}", "step": getattr(exc, "step", None)}
+        self.failures.append(failure)
+        what = f"method {method!r}" if method else "the shared stages"
+        self.log(f"seed {seed}: {what} failed in stage {failure['stage']}: {failure['reason']}\n"
+                 + "".join(traceback.format_exception(type(exc), exc, exc.__traceback__, limit=-3)), "error")
+        return failure
+
+    def attempt(self, seed: int, method: str, fn: Callable[[], Any]) -> Any | None:
+        """``fn()``, or None when it raised (recorded as ``method``'s failure in this seed)."""
+        try:
+            return fn()
+        except Exception as exc:  # noqa: BLE001 - a method that fails, fails alone
+            self.fail(seed, method, exc)
+            return None
+
+    def failed_methods(self, seed: int) -> dict[str, dict]:
+        """Per-seed entries of the methods that failed in ``seed``: ``{status: "failed", reason, step}``."""
+        return {f["method"]: {"status": "failed", "reason": f["reason"], "step": f["step"]}
+                for f in self.failures if f["seed"] == seed and f["method"] is not None}
+
+
+def run_seeds(ctx: RunContext, seeds: list[int], one_seed: Callable[[int, int], tuple[dict, list[dict]]]) -> tuple[list[dict], list[dict]]:
+    """Runs ``one_seed(index, seed) -> (report, example rows)`` for every seed; a seed that raises is
+    recorded and skipped, and the run raises only when no seed finished."""
+    per_seed, examples, first_error = [], [], None
+    for si, seed in enumerate(seeds):
+        try:
+            report, rows = one_seed(si, seed)
+        except Exception as exc:  # noqa: BLE001 - the other seeds go on
+            ctx.fail(seed, None, exc)
+            first_error = first_error or exc
+            continue
+        report["students"].update(ctx.failed_methods(seed))
+        per_seed.append(report)
+        examples.extend(rows)
+        for flag in report["flags"]:
+            ctx.log(flag, "warning")
+    if not per_seed and first_error is not None:
+        raise first_error
+    return per_seed, examples
+
+
+def finished(entry: dict | None) -> bool:
+    """Whether a per-seed student entry holds numbers (not absent, not failed)."""
+    return entry is not None and entry.get("status") != "failed"
+
+
+def interval(values: list[float]) -> dict:
+    """Mean over seeds with a 95% bootstrap interval: ``{mean, low, high, per_seed}``."""
+    ci = bootstrap_ci(values)
+    return {"mean": ci.estimate, "low": ci.low, "high": ci.high, "per_seed": values}
+
+
+def _finite(x) -> float:
+    return x if isinstance(x, (int, float)) and math.isfinite(x) else -math.inf
+
+
+def summarise(per_seed: list[dict], rows: list[tuple[str, str]], fields: tuple[str, ...]) -> dict:
+    """Means with intervals over seeds, and PGR on ``fields[0]`` vs the mean weak member and vs the
+    ensemble (PGR of mean scores with a bootstrap interval). rows: (method name, loss) in report order.
+
+    A method is summarised over the seeds it finished in; one that finished in none is
+    ``{"status": "failed", "loss", "reason"}`` (the reason of its first failure).
+    """
+    metric = fields[0]
+
+    def over(seeds: list[dict], path: str) -> list[float]:
+        out = []
+        for s in seeds:
+            d = s
+            for part in path.split("."):
+                d = d[part]
+            out.append(d)
+        return out
+
+    out = {"metric": metric, "weak_mean": interval(over(per_seed, f"weak_mean.{metric}")),
+           "ensemble": interval(over(per_seed, f"ensemble.{metric}")), "ceiling": interval(over(per_seed, f"ceiling.{metric}")),
+           "methods": {}}
+    for name, loss in rows:
+        done = [s for s in per_seed if finished(s["students"].get(name))]
+        if not done:
+            reasons = [s["students"][name]["reason"] for s in per_seed if name in s["students"]]
+            out["methods"][name] = {"status": "failed", "loss": loss, "reason": reasons[0] if reasons else "no seed finished"}
+            continue
+        student = over(done, f"students.{name}.{metric}")
+        weak, ens, ceil = (over(done, f"{k}.{metric}") for k in ("weak_mean", "ensemble", "ceiling"))
+        out["methods"][name] = {"loss": loss, **{f: interval(over(done, f"students.{name}.{f}")) for f in fields},
+                                "pgr": pgr_with_ci(weak, student, ceil), "pgr_vs_ensemble": pgr_with_ci(ens, student, ceil)}
+    pgrs = {n: _finite(m["pgr"]["pgr"]) for n, m in out["methods"].items() if "pgr" in m}
+    best = max(pgrs, key=pgrs.get, default=None)
+    out["best_method"] = best if best is not None and pgrs[best] > -math.inf else None
+    return out
+
+
+def json_safe(x):
+    """NaN/inf → None (JSON has no NaN), numpy scalars → Python."""
+    if isinstance(x, dict):
+        return {k: json_safe(v) for k, v in x.items()}
+    if isinstance(x, (list, tuple)):
+        return [json_safe(v) for v in x]
+    if isinstance(x, (np.floating, float)):
+        return float(x) if math.isfinite(x) else None
+    if isinstance(x, np.integer):
+        return int(x)
+    if isinstance(x, np.bool_):
+        return bool(x)
+    return x
+
+
+def write_results(ctx: RunContext, out_dir: str | Path, config: dict, kind: str, per_seed: list[dict], examples: list[dict],
+                  summary: dict, meta: dict | None = None) -> dict:
+    """Writes ``results.json`` and ``examples.jsonl`` (emitting an artifact event for each) and returns the results."""
+    out = Path(out_dir)
+    results = json_safe({
+        "name": config["name"], "kind": kind, "config": config, **(meta or {}),
+        "seeds": config["seeds"], "per_seed": per_seed, "summary": summary,
+        "flags": [f for r in per_seed for f in r["flags"]], "failures": ctx.failures,
+        "timings": {"total_s": time.perf_counter() - ctx.started, "stages_s": ctx.timings},
+        "cache": {"dir": str(ctx.cache.root), "enabled": ctx.cache.enabled, **ctx.cache.stats},
+        "device": str(ctx.device),
+        "artifacts": {"examples": "examples.jsonl", "events": "events.jsonl"},
+    })
+    with (out / "examples.jsonl").open("w") as f:
+        for row in examples:
+            f.write(json.dumps(json_safe(row)) + "\n")
+    (out / "results.json").write_text(json.dumps(results, indent=1, allow_nan=False))
+    for name in ("results.json", "examples.jsonl"):
+        p = out / name
+        ctx.emit({"type": "artifact", "name": name, "path": str(p), "kind": "json" if name.endswith(".json") else "jsonl", "bytes": p.stat().st_size})
+    best = summary["best_method"]
+    pgr = summary["methods"][best]["pgr"] if best else None
+    ctx.log(f"done in {results['timings']['total_s']:.1f}s"
+            + (f"; best method {best}: PGR {pgr['pgr']:.3f} [{pgr['low']:.3f}, {pgr['high']:.3f}]" if best else "")
+            + f"; cache saved {ctx.cache.stats['saved_s']:.1f}s"
+            + (f"; {len(ctx.failures)} failure(s)" if ctx.failures else ""))
+    return results
+
+
+def _cell(ci: dict | None, key: str = "mean", digits: int = 3) -> str:
+    if not ci or ci.get(key) is None:
+        return "n/a"
+    return f"{ci[key]:.{digits}f} [{ci['low']:.{digits}f}, {ci['high']:.{digits}f}]"
+
+
+def format_table(results: dict) -> str:
+    """The summary as a Markdown table, for either kind: every weak member, the weak mean, the ensemble
+    (joint decoding for generation), the ceiling and every method, each field with its 95% interval, and
+    PGR vs the mean weak member and vs the ensemble; then DPO, flags and failures."""
+    s, per_seed = results["summary"], results["per_seed"]
+    fields = next((tuple(k for k, v in m.items() if isinstance(v, dict) and "mean" in v) for m in s["methods"].values()
+                   if m.get("status") != "failed"), (s["metric"],))
+
+    def row(label: str, loss: str, scores: list[dict], pgr: tuple[dict, dict] | None = None) -> str:
+        cells = [_cell(interval([x[f] for x in scores])) if all(f in x for x in scores) else "" for f in fields]
+        pgrs = [_cell(p, "pgr", 2) for p in pgr] if pgr else ["", ""]
+        return "| " + " | ".join([label, loss, *cells, *pgrs]) + " |"
+
+    lines = ["| model | loss | " + " | ".join(f"{f} (95% CI)" for f in fields) + " | PGR vs mean weak | PGR vs ensemble |",
+             "|---" * (len(fields) + 4) + "|"]
+    for name in per_seed[0]["weak"]:
+        lines.append(row(f"weak: {name}", "", [p["weak"][name] for p in per_seed]))
+    lines.append(row("weak mean", "", [p["weak_mean"] for p in per_seed]))
+    lines.append(row("weak ensemble" if results["kind"] == "classification" else "weak joint decoding", "", [p["ensemble"] for p in per_seed]))
+    lines.append(row("ceiling (gold)", "xent", [p["ceiling"] for p in per_seed]))
+    for name, m in s["methods"].items():
+        if m.get("status") == "failed":
+            lines.append(f"| student: {name} | {m['loss']} | failed: {m['reason']} |" + " |" * (len(fields) + 1))
+            continue
+        cells = [_cell(m.get(f)) for f in fields]
+        lines.append("| " + " | ".join([f"student: {name}", m["loss"], *cells, _cell(m["pgr"], "pgr", 2), _cell(m["pgr_vs_ensemble"], "pgr", 2)]) + " |")
+    lines += _dpo_lines(per_seed)
+    lines.append(f"\nbest method: {s['best_method']}; seeds {results['seeds']}; device {results['device']}")
+    lines += [f"flag: {f}" for f in results["flags"]]
+    lines += [f"failed: seed {f['seed']} {f['method'] or '(shared stages)'} in {f['stage']}"
+              + (f" at step {f['step']}" if f["step"] is not None else "") + f": {f['reason']}" for f in results.get("failures", [])]
+    return "\n".join(lines)
+
+
+def _dpo_lines(per_seed: list[dict]) -> list[str]:
+    dpo = [p["dpo"] for p in per_seed if p.get("dpo")]
+    if not dpo:
+        return []
+    keys = ("rewards/chosen", "rewards/rejected", "rewards/margins", "rewards/accuracies")
+    stats = ", ".join(f"{k} {sum(d.get(k, 0) for d in dpo) / len(dpo):.3f}" for k in keys)
+    delta = sum(d["after_f1"] - d["before_f1"] for d in dpo) / len(dpo)
+    return ["", f"DPO on {dpo[0]['from']}: slot F1 {delta:+.3f} on average over {len(dpo)} seed(s) "
+                f"({sum(d['pairs'] for d in dpo) / len(dpo):.0f} pairs per seed; last batch {stats})"]

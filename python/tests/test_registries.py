@@ -1,0 +1,91 @@
+"""One registry of student methods for both kinds; the names the JSON Schema offers come from it."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import torch
+
+from ws2s.errors import ConfigError
+from ws2s.losses import LOSSES, member_weights
+from ws2s.methods import METHODS, check_params, get_method, loss_params, methods_for
+from ws2s.pipelines import registries
+
+ROOT = Path(__file__).resolve().parents[2]
+COMMITTED = ROOT / "packages" / "schema" / "src" / "registries.json"
+
+
+def test_each_kind_has_its_own_methods():
+    assert "soft" in methods_for("generation") and "soft" not in methods_for("classification")
+    assert "logconf" in methods_for("classification") and "logconf" not in methods_for("generation")
+    assert {"xent", "multi_weak", "edl", "edl_self"} <= set(methods_for("classification")) & set(methods_for("generation"))
+
+
+def test_entries_say_what_a_method_is():
+    assert METHODS["multi_weak"].multi and not METHODS["xent"].multi
+    assert METHODS["edl"].evidential and METHODS["edl_self"].evidential and not METHODS["logconf"].evidential
+    assert METHODS["soft"].kinds == ("generation",)
+
+
+def test_every_registered_method_has_an_implementation_in_each_kind_it_lists():
+    from ws2s.generation.students import STEPS
+
+    assert set(methods_for("generation")) == set(STEPS)
+    assert set(methods_for("classification")) <= set(LOSSES)
+
+
+def test_classification_params_are_the_loss_functions_keyword_arguments():
+    for name, method in methods_for("classification").items():
+        assert method.params["classification"] == loss_params(LOSSES[name]), name
+
+
+def test_unknown_method_or_parameter_names_the_valid_ones():
+    with pytest.raises(ValueError, match=r'unknown generation loss "logconf".*soft'):
+        get_method("logconf", "generation")
+    with pytest.raises(ValueError, match=r"does not take nope; it accepts: tau, spread"):
+        check_params("soft", "generation", {"nope": 1})
+    check_params("edl", "generation", {"uncertainty": 1e-3, "kl_coef": 0.1, "tau": 1.0})
+
+
+def test_a_generation_method_with_an_unknown_parameter_fails_naming_the_field():
+    from gen_helpers import smoke
+    from ws2s.config import load_config
+
+    with pytest.raises(ConfigError, match=r"methods\[0\]\.params"):
+        load_config(smoke(methods=[{"name": "a", "loss": "soft", "params": {"temperature": 2}}]))
+
+
+def test_member_weights_from_a_config_value():
+    assert torch.allclose(member_weights("uniform", [0.1, 0.9, 0.5]), torch.full((3,), 1 / 3, dtype=torch.float64))
+    assert torch.allclose(member_weights([1, 3], [0.0, 0.0]), torch.tensor([0.25, 0.75], dtype=torch.float64))
+    # accuracies 0.6 and 0.9 above chance 0.5: weights ∝ 0.1 and 0.4
+    assert torch.allclose(member_weights("reliability", [0.6, 0.9], chance=0.5), torch.tensor([0.2, 0.8], dtype=torch.float64))
+    # log-likelihoods −1 and −2: softmax → e^-1 / (e^-1 + e^-2)
+    w = member_weights("reliability", [-1.0, -2.0])
+    assert abs(float(w[0]) - 1 / (1 + torch.e**-1)) < 1e-12
+    with pytest.raises(ValueError, match="uniform"):
+        member_weights("votes", [0.5])
+
+
+def test_registries_lists_sorted_names_per_kind():
+    r = registries()
+    assert set(r) == {"classification", "generation"}
+    for kind, names in r.items():
+        assert set(names) == {"losses", "weak_archs", "tasks"}
+        assert all(v == sorted(v) and v for v in names.values()), kind
+    assert r["generation"]["weak_archs"] == ["causal_lm", "seq2seq", "transformer"]
+    assert r["classification"]["tasks"] == ["synonyms"] and r["generation"]["tasks"] == ["assistant"]
+
+
+def test_the_cli_prints_the_registries_as_json():
+    out = subprocess.run([sys.executable, "-m", "ws2s", "registries"], capture_output=True, text=True, check=True, timeout=300)
+    assert json.loads(out.stdout) == registries()
+
+
+def test_the_committed_registries_json_is_not_stale():
+    if not COMMITTED.exists():
+        pytest.skip(f"{COMMITTED.relative_to(ROOT)} is not written yet (packages/schema's gen command writes it)")
+    assert json.loads(COMMITTED.read_text()) == registries(), (
+        "packages/schema/src/registries.json differs from the Python registries; regenerate it with the schema package's gen command")
