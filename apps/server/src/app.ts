@@ -1,16 +1,16 @@
-import { fastifyTRPCPlugin, type FastifyTRPCPluginOptions } from "@trpc/server/adapters/fastify";
 import Fastify, { type FastifyInstance } from "fastify";
+import { mkdirSync } from "node:fs";
+import { dirname } from "node:path";
 import { RunBus } from "./bus.js";
+import { DbLease } from "./db/lease.js";
 import { openDb } from "./db/open.js";
-import { requireToken } from "./http/auth.js";
+import { allowLoopbackHosts, requireToken } from "./http/auth.js";
 import { registerRunFiles } from "./http/files.js";
-import { mountWeb } from "./http/web.js";
+import { registerTrpc } from "./http/trpc.js";
+import { loadWebHandler, mountWeb } from "./http/web.js";
 import { resolveOptions, type ResolvedOptions, type ServerOptions } from "./options.js";
 import { RunQueue } from "./queue/queue.js";
-import { appRouter, type AppRouter } from "./router.js";
-import { IngestWriter } from "./store/ingest.js";
-import { MetricReader } from "./store/metrics.js";
-import { summaryWriter } from "./store/summaries.js";
+import { Store } from "./store/store.js";
 import type { Services } from "./trpc.js";
 
 export interface Ws2sServer {
@@ -19,24 +19,45 @@ export interface Ws2sServer {
   options: ResolvedOptions;
   /** Whether the web app is mounted. */
   web: boolean;
-  /** Listens on options.host:options.port (0 = any free port); returns the base URL. */
+  /**
+   * Listens on options.host:options.port (0 = any free port), then starts the run queue; returns the
+   * base URL. The queue starts only once the port is bound, so a server that cannot listen runs nothing.
+   */
   listen(): Promise<string>;
-  /** Stops the queue (running runs become interrupted), the HTTP server and the database. */
+  /** Starts the run queue without listening (for app.inject() and embedding); listen() does it too. */
+  start(): void;
+  /**
+   * Stops the queue (running runs become interrupted), ends every open event stream, then stops the
+   * HTTP server, the database and its lease.
+   */
   close(): Promise<void>;
 }
 
-/** Builds the ws2s server: SQLite storage, the run queue, tRPC under /trpc, the web app at /. */
+/**
+ * Builds the ws2s server: SQLite storage under an exclusive lease (one server per database), the run
+ * queue, tRPC under /trpc, the web app at /.
+ */
 export async function createServer(options: ServerOptions = {}): Promise<Ws2sServer> {
   const opts = resolveOptions(options);
-  const db = openDb(opts.dbPath);
-  const sqlite = db.$client;
+  if (opts.dbPath !== ":memory:") mkdirSync(dirname(opts.dbPath), { recursive: true });
+  // Before anything reads or migrates the database: a second server must not touch a live one's runs.
+  const lease = opts.dbPath === ":memory:" ? undefined : DbLease.acquire(opts.dbPath);
+  let sqlite;
+  try {
+    sqlite = openDb(opts.dbPath);
+  } catch (e) {
+    lease?.release();
+    throw e;
+  }
   const bus = new RunBus();
-  const writer = new IngestWriter(sqlite);
-  const queue = new RunQueue(db, opts, bus, writer, summaryWriter(sqlite));
-  const services: Services = { db, sqlite, opts, queue, bus, metrics: new MetricReader(sqlite) };
+  const store = new Store(sqlite);
+  const queue = new RunQueue(store, opts, bus);
+  const shutdown = new AbortController();
+  const services: Services = { store, sqlite, opts, queue, bus, shutdown: shutdown.signal };
 
   const app = Fastify({ logger: opts.logger, bodyLimit: opts.bodyLimit, routerOptions: { maxParamLength: 5000 } });
   if (opts.token) requireToken(app, opts.token);
+  else allowLoopbackHosts(app, opts.host);
   // Event streams go out unbuffered: no proxy buffering, no compression.
   app.addHook("onSend", async (_req, reply, payload) => {
     if (String(reply.getHeader("content-type") ?? "").startsWith("text/event-stream")) {
@@ -45,30 +66,38 @@ export async function createServer(options: ServerOptions = {}): Promise<Ws2sSer
     }
     return payload;
   });
-  await app.register(fastifyTRPCPlugin, {
-    prefix: "/trpc",
-    trpcOptions: { router: appRouter, createContext: () => services } satisfies FastifyTRPCPluginOptions<AppRouter>["trpcOptions"],
-  });
+  await registerTrpc(app, services);
   registerRunFiles(app, services);
   app.get("/api/health", async () => ({ ok: true, running: queue.running().size, concurrency: opts.concurrency, gpus: opts.gpus }));
-  const web = opts.web ? await mountWeb(app) : false;
+  const handler = opts.web === false ? null : await (opts.web === true ? loadWebHandler() : opts.web());
+  const web = handler ? (mountWeb(app, handler), true) : false;
 
-  queue.start();
+  let started = false;
   let closed = false;
+  const start = () => {
+    if (started || closed) return;
+    started = true;
+    queue.start();
+  };
   return {
     app,
     services,
     options: opts,
     web,
+    start,
     async listen() {
-      return app.listen({ host: opts.host, port: opts.port });
+      const url = await app.listen({ host: opts.host, port: opts.port });
+      start();
+      return url;
     },
     async close() {
       if (closed) return;
       closed = true;
-      await queue.close();
+      await queue.close(); // running runs end with their terminal event first
+      shutdown.abort(); // then every other open stream (e.g. of a queued run) ends
       await app.close();
       sqlite.close();
+      lease?.release();
     },
   };
 }

@@ -16,6 +16,11 @@ export class RunBus {
     };
   }
 
+  /** How many subscribers a run has now. */
+  listening(runId: string): number {
+    return this.listeners.get(runId)?.size ?? 0;
+  }
+
   publish(runId: string, events: readonly Ws2sEvent[] | "end"): void {
     for (const l of this.listeners.get(runId) ?? []) l(events);
   }

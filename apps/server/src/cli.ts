@@ -1,14 +1,14 @@
 import { JobCancelledError, PythonError, RunnerCrashedError, startJob } from "@ws2s/bridge";
 import { ExperimentConfig, type Ws2sEvent } from "@ws2s/schema";
-import { desc, eq } from "drizzle-orm";
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { createServer } from "./app.js";
 import { pgrByMethod } from "./compare.js";
+import { DatabaseInUseError } from "./db/lease.js";
 import { openDb } from "./db/open.js";
-import { experiments, runs } from "./db/schema.js";
-import { REPO_ROOT } from "./options.js";
+import { OptionsError, REPO_ROOT } from "./options.js";
+import { RunStore } from "./store/runs.js";
 
 const USAGE = `usage:
   ws2s run CONFIG.json [--out DIR]        run one experiment headless (no server), printing progress
@@ -108,31 +108,50 @@ async function serveCommand(args: string[]): Promise<void> {
     ...(values.concurrency ? { concurrency: Number(values.concurrency) } : {}),
     allowRemoteCode: values["allow-remote-code"],
     web: !values["no-web"],
+  }).catch((e: unknown) => {
+    if (e instanceof OptionsError || e instanceof DatabaseInUseError) fail(e.message, 1);
+    throw e;
   });
-  const url = await server.listen();
+  let url: string;
+  try {
+    url = await server.listen();
+  } catch (e) {
+    await server.close();
+    const code = (e as { code?: string }).code;
+    if (code === "EADDRINUSE" || code === "EACCES" || code === "EADDRNOTAVAIL") {
+      fail(`cannot listen on ${values.host}:${values.port} (${code}); choose another --port or --host`, 1);
+    }
+    throw e;
+  }
   process.stdout.write(`ws2s serving ${url} (API at ${url}/trpc${server.web ? ", web app at /" : "; web app not built"}); db ${server.options.dbPath}\n`);
-  const stop = () => void server.close().then(() => process.exit(0));
-  process.once("SIGINT", stop);
-  process.once("SIGTERM", stop);
+  // Open event streams end and running runs are recorded as interrupted; a second signal, or 5 s
+  // without finishing, exits at once.
+  let stopping = false;
+  const stop = (signal: NodeJS.Signals) => {
+    if (stopping) process.exit(130);
+    stopping = true;
+    setTimeout(() => {
+      process.stderr.write(`ws2s: still stopping after ${signal}; exiting now\n`);
+      process.exit(1);
+    }, 5000).unref();
+    void server.close().then(() => process.exit(0));
+  };
+  process.on("SIGINT", stop);
+  process.on("SIGTERM", stop);
+  process.on("SIGHUP", stop);
 }
 
 function lsCommand(args: string[]): void {
   const { values } = parseArgs({ args, options: { db: { type: "string", default: DEFAULT_DB }, limit: { type: "string", default: "50" } } });
-  const db = openDb(resolve(values.db));
-  const rows = db
-    .select({ id: runs.id, status: runs.status, parent: runs.parentId, name: experiments.name, created: runs.createdAt, reason: runs.reason })
-    .from(runs)
-    .innerJoin(experiments, eq(runs.experimentId, experiments.id))
-    .orderBy(desc(runs.seq))
-    .limit(Number(values.limit))
-    .all();
+  const sqlite = openDb(resolve(values.db));
+  const rows = new RunStore(sqlite).listNamed(Number(values.limit));
   if (rows.length === 0) process.stdout.write("no runs\n");
   for (const r of rows) {
-    const when = new Date(r.created).toISOString().slice(0, 19).replace("T", " ");
+    const when = new Date(r.createdAt).toISOString().slice(0, 19).replace("T", " ");
     const note = r.reason ? `  ${r.reason.split("\n")[0]?.slice(0, 80)}` : "";
-    process.stdout.write(`${r.id}  ${r.status.padEnd(11)} ${when}  ${r.parent ? "  " : ""}${r.name}${note}\n`);
+    process.stdout.write(`${r.id}  ${r.status.padEnd(11)} ${when}  ${r.parentId ? "  " : ""}${r.experimentName}${note}\n`);
   }
-  db.$client.close();
+  sqlite.close();
 }
 
 const COMMANDS: Record<string, (args: string[]) => void | Promise<void>> = { run: runCommand, serve: serveCommand, ls: lsCommand };

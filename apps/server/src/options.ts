@@ -1,5 +1,6 @@
 import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import type { WebHandler } from "./http/web.js";
 import { detectGpus } from "./queue/gpus.js";
 
 /** The repository root (apps/server/src → ../../..). */
@@ -23,8 +24,11 @@ export interface ServerOptions {
   concurrency?: number;
   /** Request body limit in bytes (default 2 MiB). */
   bodyLimit?: number;
-  /** Mount the web app (apps/web/handler.ts) for routes outside /trpc and /api, when it is built. */
-  web?: boolean;
+  /**
+   * Mount the web app (@ws2s/web's handler) for routes outside /trpc and /api, when it is built; or
+   * a function that gives the handler to mount (tests).
+   */
+  web?: boolean | (() => Promise<WebHandler | null>);
   logger?: boolean;
   /**
    * Which Python job a run executes; default `run_experiment` with {config, out_dir}. Tests point
@@ -35,12 +39,15 @@ export interface ServerOptions {
 
 export type ResolvedOptions = Required<Omit<ServerOptions, "token" | "gpus">> & { token: string | undefined; gpus: string[] };
 
+/** A server option that cannot work, said in one sentence (the CLI prints it without a stack). */
+export class OptionsError extends Error {}
+
 export function resolveOptions(o: ServerOptions): ResolvedOptions {
   const gpus = o.gpus ?? detectGpus();
   const host = o.host ?? "127.0.0.1";
   const token = o.token ?? (process.env.WS2S_TOKEN || undefined);
   if (!isLoopback(host) && !token) {
-    throw new Error(`binding to ${host} exposes the API to the network; set WS2S_TOKEN (or pass a token) first`);
+    throw new OptionsError(`binding to ${host} exposes the API to the network; set WS2S_TOKEN (or pass a token) first`);
   }
   return {
     dbPath: o.dbPath ?? resolve(REPO_ROOT, ".ws2s/ws2s.db"),

@@ -1,11 +1,14 @@
 import { ExperimentConfig } from "@ws2s/schema";
+import { existsSync } from "node:fs";
+import { resolve } from "node:path";
 import { confine, PathNotAllowedError } from "./confine.js";
 import { badInput, issuesOf, withPrefix, type Issue } from "./errors.js";
 import type { ResolvedOptions } from "./options.js";
 
 /**
- * Validates a raw experiment config (filling defaults) and applies the server's policy: data paths
- * must lie inside the data roots (rewritten to absolute paths) and trust_remote_code must be
+ * Validates a raw experiment config (filling defaults) and applies the server's policy: data paths,
+ * and model or dataset ids that are paths, must lie inside the data roots (relative ones resolve
+ * against the first data root; all are rewritten to absolute paths) and trust_remote_code must be
  * allowed by the server. Throws a 400 whose issue paths start with `at`.
  */
 export function resolveConfig(raw: unknown, opts: ResolvedOptions, at: (string | number)[] = ["config"]): ExperimentConfig {
@@ -28,21 +31,34 @@ export function resolveConfig(raw: unknown, opts: ResolvedOptions, at: (string |
       }
     }
   }
-  const task = config.task as { source: string; path?: string; id?: string };
-  const dataPath = task.path ?? (task.source === "hf" && task.id && looksLikePath(task.id) ? task.id : undefined);
-  if (dataPath !== undefined) {
-    const field = task.path !== undefined ? "path" : "id";
+  // Everything the job would read from the server's disk: the dataset file, and model or dataset
+  // ids that name a local path (Hugging Face loaders read a local directory before the hub).
+  const task = config.task as Record<string, unknown> & { source: string };
+  type Read = [holder: Record<string, unknown>, field: string, path: (string | number)[], isFile: boolean];
+  const reads: Read[] = [
+    [task, "path", ["task", "path"], true],
+    ...(task.source === "hf" ? [[task, "id", ["task", "id"], false] as Read] : []),
+    [config.strong as Record<string, unknown>, "model", ["strong", "model"], false],
+    ...(config.weak as Record<string, unknown>[]).map((w, i): Read => [w, "model", ["weak", i, "model"], false]),
+  ];
+  for (const [holder, field, path, isFile] of reads) {
+    const value = holder[field];
+    if (typeof value !== "string" || (!isFile && !looksLikePath(value))) continue;
     try {
-      (task as Record<string, unknown>)[field] = confine(dataPath, opts.dataRoots);
+      holder[field] = confine(value, opts.dataRoots);
     } catch (e) {
       if (!(e instanceof PathNotAllowedError)) throw e;
-      issues.push({ path: [...at, "task", field], message: e.message });
+      issues.push({ path: [...at, ...path], message: e.message });
     }
   }
   if (issues.length > 0) throw badInput(issues);
   return config;
 }
 
+/**
+ * Whether a model or dataset id names a file-system path rather than a hub id: absolute, relative
+ * with ./ or .., backslashes, or a name that exists on disk where the job would look (its cwd).
+ */
 function looksLikePath(id: string): boolean {
-  return id.startsWith("/") || id.startsWith(".") || id.includes("..") || id.includes("\\");
+  return id.startsWith("/") || id.startsWith(".") || id.startsWith("~") || id.includes("..") || id.includes("\\") || existsSync(resolve(id));
 }

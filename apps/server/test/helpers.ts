@@ -1,8 +1,16 @@
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { TRPCError } from "@trpc/server";
+import type { Ws2sEvent } from "@ws2s/schema";
+import { getHTTPStatusCodeFromError } from "@trpc/server/http";
 import { createServer, type Ws2sServer } from "../src/app.js";
+import { issuesOf } from "../src/errors.js";
 import type { ServerOptions } from "../src/options.js";
+import { appRouter } from "../src/router.js";
+import { createCallerFactory } from "../src/trpc.js";
+
+const createCaller = createCallerFactory(appRouter);
 
 export const TINY_CONFIG = {
   name: "tiny",
@@ -31,9 +39,10 @@ export function sandbox(): Sandbox {
 /** Jobs by experiment name, so one test server can run diagnostics jobs side by side. */
 export type JobTable = Record<string, { job: string; params: unknown }>;
 
-export async function server(sb: Sandbox, opts: ServerOptions & { jobs?: JobTable } = {}): Promise<Ws2sServer> {
-  const { jobs, ...rest } = opts;
-  return createServer({
+/** A server on the sandbox's database, its queue started (`start: false` leaves it stopped). */
+export async function server(sb: Sandbox, opts: ServerOptions & { jobs?: JobTable; start?: boolean } = {}): Promise<Ws2sServer> {
+  const { jobs, start = true, ...rest } = opts;
+  const s = await createServer({
     dbPath: sb.dbPath,
     runsRoot: sb.runsRoot,
     dataRoots: [sb.dataRoot],
@@ -51,29 +60,56 @@ export async function server(sb: Sandbox, opts: ServerOptions & { jobs?: JobTabl
       : {}),
     ...rest,
   });
+  if (start) s.start();
+  return s;
 }
 
-export interface TrpcReply<T = unknown> {
-  status: number;
-  data: T;
-  error: { message: string; code: number; data: { code: string; httpStatus: number; issues: { path: (string | number)[]; message: string }[] | null } } | undefined;
+/** The typed tRPC caller of a test server: `api(s).run.get({ id })`, inputs and outputs checked by tsc. */
+export function api(s: Ws2sServer) {
+  return createCaller(s.services);
 }
 
-/** Calls a tRPC procedure through app.inject (mutations POST a JSON body; queries GET ?input=). */
-export async function call<T = any>(
-  s: Ws2sServer,
-  path: string,
-  input: unknown,
-  kind: "query" | "mutation" = path.match(/\.(create|clone|archive|start|cancel|retry)$/) ? "mutation" : "query",
-  headers: Record<string, string> = {},
-): Promise<TrpcReply<T>> {
-  const res =
-    kind === "mutation"
-      ? await s.app.inject({ method: "POST", url: `/trpc/${path}`, payload: JSON.stringify(input), headers: { "content-type": "application/json", ...headers } })
-      : await s.app.inject({ method: "GET", url: `/trpc/${path}?input=${encodeURIComponent(JSON.stringify(input))}`, headers });
-  const body = res.json() as { result?: { data: T }; error?: TrpcReply["error"] };
-  return { status: res.statusCode, data: body.result?.data as T, error: body.error };
+export interface Rejection {
+  code: TRPCError["code"];
+  httpStatus: number;
+  message: string;
+  /** Each issue's path, dotted ("config.weak.1.model"). */
+  paths: string[];
 }
+
+/** What a call rejects with (a TRPCError, with its HTTP status and issue paths); fails when it resolves. */
+export async function rejection(call: Promise<unknown>): Promise<Rejection> {
+  try {
+    await call;
+  } catch (e) {
+    if (!(e instanceof TRPCError)) throw e;
+    const paths = (issuesOf(e.cause) ?? []).map((i) => i.path.join("."));
+    return { code: e.code, httpStatus: getHTTPStatusCodeFromError(e), message: e.message, paths };
+  }
+  throw new Error("expected the call to be rejected, but it succeeded");
+}
+
+/** Every event of a run's stream (run.events), until the stream ends. */
+export async function streamedEvents(s: Ws2sServer, id: string, lastEventId?: string): Promise<Ws2sEvent[]> {
+  const out: Ws2sEvent[] = [];
+  // The caller hands over the tracked() envelopes the procedure yields: [id, event, marker].
+  for await (const item of await api(s).run.events({ id, lastEventId })) out.push((item as unknown as [string, Ws2sEvent])[1]);
+  return out;
+}
+
+/** A raw HTTP request through app.inject, for what only HTTP shows (status codes, headers, auth). */
+export async function http(s: Ws2sServer, url: string, init: { method?: "GET" | "POST"; body?: unknown; headers?: Record<string, string> } = {}) {
+  const res = await s.app.inject({
+    method: init.method ?? "GET",
+    url,
+    headers: { ...(init.body !== undefined ? { "content-type": "application/json" } : {}), ...init.headers },
+    ...(init.body !== undefined ? { payload: JSON.stringify(init.body) } : {}),
+  });
+  return { status: res.statusCode, headers: res.headers, body: res.body, json: () => res.json() as unknown };
+}
+
+/** URL of a tRPC query with its input, as a browser sends it. */
+export const queryUrl = (path: string, input?: unknown) => `/trpc/${path}${input === undefined ? "" : `?input=${encodeURIComponent(JSON.stringify(input))}`}`;
 
 /** Polls until `check` returns a value (not undefined), or throws after `ms`. */
 export async function until<T>(check: () => T | undefined | Promise<T | undefined>, ms = 20_000, what = "condition"): Promise<T> {
@@ -86,17 +122,17 @@ export async function until<T>(check: () => T | undefined | Promise<T | undefine
   }
 }
 
-export async function waitForStatus(s: Ws2sServer, id: string, statuses: string[], ms = 30_000): Promise<any> {
+export async function waitForStatus(s: Ws2sServer, id: string, statuses: string[], ms = 30_000): Promise<RunView> {
   return until(async () => {
-    const r = await call(s, "run.get", { id });
-    return statuses.includes(r.data?.status) ? r.data : undefined;
+    const run = await api(s).run.get({ id });
+    return statuses.includes(run.status) ? run : undefined;
   }, ms, `run ${id} to be ${statuses.join("|")}`);
 }
 
+export type RunView = Awaited<ReturnType<ReturnType<typeof api>["run"]["get"]>>;
+
 export async function createAndStart(s: Ws2sServer, config: unknown, sweep?: Record<string, unknown[]>): Promise<{ experimentId: string; runId: string; childIds: string[] }> {
-  const created = await call<{ id: string }>(s, "experiment.create", { config });
-  if (created.status !== 200) throw new Error(`create failed: ${JSON.stringify(created.error)}`);
-  const started = await call<{ id: string; childIds: string[] }>(s, "run.start", { experimentId: created.data.id, ...(sweep ? { sweep } : {}) });
-  if (started.status !== 200) throw new Error(`start failed: ${JSON.stringify(started.error)}`);
-  return { experimentId: created.data.id, runId: started.data.id, childIds: started.data.childIds };
+  const created = await api(s).experiment.create({ config });
+  const started = await api(s).run.start({ experimentId: created.id, ...(sweep ? { sweep } : {}) });
+  return { experimentId: created.id, runId: started.id, childIds: started.childIds };
 }

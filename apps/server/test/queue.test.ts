@@ -1,12 +1,16 @@
-import { writeFileSync } from "node:fs";
+import { readdirSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { Ws2sServer } from "../src/app.js";
-import { call, createAndStart, sandbox, server, TINY_CONFIG, until, waitForStatus, type JobTable, type Sandbox } from "./helpers.js";
+import { readFileSync } from "node:fs";
+import { createServer } from "../src/app.js";
+import { REPO_ROOT } from "../src/options.js";
+import { api, createAndStart, http, rejection, sandbox, server, TINY_CONFIG, until, waitForStatus, type JobTable, type Sandbox } from "./helpers.js";
 
 // These tests run the bridge's diagnostics jobs in real runner processes (Python + pythonia).
 
 const config = (name: string) => ({ ...TINY_CONFIG, name });
+const ECHO_RESULT = { summary: { methods: { naive: { accuracy: { mean: 0.8 } } } } };
 const JOBS: JobTable = {
   hang: { job: "hang", params: {} },
   hang2: { job: "hang", params: {} },
@@ -18,10 +22,11 @@ const JOBS: JobTable = {
         { type: "metric", key: "loss", value: 0.5, step: 0 },
         { type: "metric", key: "loss", value: 0.25, step: 1 },
       ],
-      result: { summary: { methods: { naive: { accuracy: { mean: 0.8 }, pgr: { pgr: 0.5, low: 0.25, high: 0.75 } } } } },
+      result: ECHO_RESULT,
     },
   },
   raise: { job: "raise_error", params: { message: "bad weak model" } },
+  leak: { job: "raise_error", params: { message: "cannot open /opt/private/weights.bin" } },
 };
 
 let sb: Sandbox;
@@ -36,9 +41,24 @@ afterEach(async () => {
 
 async function runningPid(id: string): Promise<number> {
   return until(async () => {
-    const r = await call(s, "run.get", { id });
-    return r.data.status === "running" && r.data.pid ? (r.data.pid as number) : undefined;
+    const r = await api(s).run.get({ id });
+    return r.status === "running" && r.pid ? r.pid : undefined;
   }, 30_000, `run ${id} to have a runner`);
+}
+
+/** Live child processes of `pid` (from /proc). */
+function childrenOf(pid: number): number[] {
+  return readdirSync("/proc")
+    .filter((n) => /^\d+$/.test(n))
+    .filter((n) => {
+      try {
+        const stat = readFileSync(`/proc/${n}/stat`, "utf8");
+        return Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]) === pid;
+      } catch {
+        return false;
+      }
+    })
+    .map(Number);
 }
 
 describe("run queue", () => {
@@ -48,23 +68,26 @@ describe("run queue", () => {
     const run = await waitForStatus(s, runId, ["succeeded", "failed"]);
     expect(run.status).toBe("succeeded");
     expect(run.progress).toMatchObject({ stage: "weak", current: 1, total: 2 });
-    const metrics = await call(s, "run.metrics", { id: runId });
-    expect(metrics.data).toEqual([{ key: "loss", total: 2, downsampled: false, points: [{ step: 0, value: 0.5 }, { step: 1, value: 0.25 }] }]);
-    const results = await call(s, "run.results", { id: runId });
-    expect(results.data.result.summary.methods.naive.pgr.pgr).toBe(0.5);
-    expect(results.data.repro).toMatchObject({ seeds: [0], versions: { node: process.version }, hardware: { cudaVisibleDevices: null } });
-    expect(results.data.repro.git.commit).toMatch(/^[0-9a-f]{40}$/);
-    const list = await call(s, "experiment.list", { sortBy: "pgr/naive" });
-    expect(list.data.items[0]).toMatchObject({ id: experimentId, lastStatus: "succeeded", sortValue: 0.5 });
-    writeFileSync(join(run.outDir, "note.txt"), "hello");
-    expect((await s.app.inject({ url: `/api/runs/${runId}/files/note.txt` })).body).toBe("hello");
-    expect((await s.app.inject({ url: `/api/runs/${runId}/files/..%2F..%2Fdb%2Fws2s.db` })).statusCode).toBe(400);
-    expect((await s.app.inject({ url: `/api/runs/${runId}/files/missing.txt` })).statusCode).toBe(404);
-    expect((await call(s, "run.file", { id: runId, path: "note.txt" })).data).toEqual({ path: "note.txt", bytes: 5, text: "hello" });
-    expect((await call(s, "run.file", { id: runId, path: "../../x" })).error?.data.issues?.[0]?.path).toEqual(["path"]);
-    expect((await call(s, "run.file", { id: runId, path: "nope.txt" })).status).toBe(404);
-    const byAccuracy = await call(s, "experiment.list", { sortBy: "summary/methods/naive/accuracy/mean" });
-    expect(byAccuracy.data.items[0].sortValue).toBe(0.8);
+    const metrics = await api(s).run.metrics({ id: runId });
+    expect(metrics).toEqual([{ key: "loss", total: 2, downsampled: false, points: [{ step: 0, value: 0.5 }, { step: 1, value: 0.25 }] }]);
+    const results = await api(s).run.results({ id: runId });
+    expect(results.result).toEqual(ECHO_RESULT);
+    // The versions come from the repro_probe job, run through the bridge like every other Python call.
+    expect(results.repro).toMatchObject({ seeds: [0], versions: { node: process.version, python: expect.stringMatching(/^3\./), ws2s: expect.any(String) }, hardware: { cudaVisibleDevices: null } });
+    expect((results.repro as { git: { commit: string } }).git.commit).toMatch(/^[0-9a-f]{40}$/);
+    const outDir = run.outDir!;
+    writeFileSync(join(outDir, "note.txt"), "hello");
+    expect((await http(s, `/api/runs/${runId}/files/note.txt`)).body).toBe("hello");
+    expect((await http(s, `/api/runs/${runId}/files/..%2F..%2Fdb%2Fws2s.db`)).status).toBe(400);
+    expect((await http(s, `/api/runs/${runId}/files/missing.txt`)).status).toBe(404);
+    symlinkSync("/etc/passwd", join(outDir, "passwd.txt")); // a link in the run directory to a file outside it
+    expect((await http(s, `/api/runs/${runId}/files/passwd.txt`)).status).toBe(400);
+    expect((await rejection(api(s).run.file({ id: runId, path: "passwd.txt" }))).paths).toEqual(["path"]);
+    expect(await api(s).run.file({ id: runId, path: "note.txt" })).toEqual({ path: "note.txt", bytes: 5, text: "hello" });
+    expect((await rejection(api(s).run.file({ id: runId, path: "../../x" }))).paths).toEqual(["path"]);
+    expect((await rejection(api(s).run.file({ id: runId, path: "nope.txt" }))).httpStatus).toBe(404);
+    const byAccuracy = await api(s).experiment.list({ sortBy: "summary/methods/naive/accuracy/mean" });
+    expect(byAccuracy.items[0]).toMatchObject({ id: experimentId, lastStatus: "succeeded", sortValue: 0.8 });
   }, 60_000);
 
   it("records a Python error with its traceback", async () => {
@@ -75,12 +98,40 @@ describe("run queue", () => {
     expect(run.traceback).toContain("_fail");
   }, 60_000);
 
+  it("shows no absolute server path outside the data and runs roots in a failure", async () => {
+    s = await server(sb, { jobs: JOBS });
+    const { runId } = await createAndStart(s, config("leak"));
+    const run = await waitForStatus(s, runId, ["succeeded", "failed"]);
+    expect(run.reason).toBe("ValueError: cannot open …/weights.bin");
+    expect(run.traceback).toMatch(/<repo>\/python\/src\/ws2s\//);
+    const events = s.services.sqlite.prepare("SELECT data FROM events WHERE run_id = ?").pluck().all(runId) as string[];
+    for (const text of [run.reason!, run.traceback!, ...events]) {
+      expect(text).not.toContain(REPO_ROOT);
+      expect(text).not.toContain("/opt/private");
+    }
+  }, 60_000);
+
+  it("does not pass WS2S_TOKEN to the job's processes", async () => {
+    const prev = process.env.WS2S_TOKEN;
+    process.env.WS2S_TOKEN = "secret-token-123";
+    try {
+      s = await server(sb, { jobs: JOBS });
+      const { runId } = await createAndStart(s, config("hang"));
+      const runner = await runningPid(runId);
+      const python = await until(() => childrenOf(runner)[0], 30_000, "the runner's Python");
+      for (const pid of [runner, python]) expect(readFileSync(`/proc/${pid}/environ`, "utf8")).not.toContain("WS2S_TOKEN");
+      await api(s).run.cancel({ id: runId });
+    } finally {
+      if (prev === undefined) delete process.env.WS2S_TOKEN;
+      else process.env.WS2S_TOKEN = prev;
+    }
+  }, 60_000);
+
   it("cancels a running run, ending its runner", async () => {
     s = await server(sb, { jobs: JOBS });
     const { runId } = await createAndStart(s, config("hang"));
     const pid = await runningPid(runId);
-    const r = await call(s, "run.cancel", { id: runId });
-    expect(r.data.status).toBe("cancelled");
+    expect((await api(s).run.cancel({ id: runId })).status).toBe("cancelled");
     expect(() => process.kill(pid, 0)).toThrow();
   }, 60_000);
 
@@ -91,8 +142,8 @@ describe("run queue", () => {
     const run = await waitForStatus(s, runId, ["failed"]);
     expect(run.reason).toMatch(/^runner crashed/);
     expect(run.errorType).toBe("RunnerCrashed");
-    expect((await s.app.inject({ url: "/api/health" })).statusCode).toBe(200);
-    expect((await call(s, "experiment.list", {})).status).toBe(200);
+    expect((await http(s, "/api/health")).status).toBe(200);
+    expect((await api(s).experiment.list({})).items).toHaveLength(1);
   }, 60_000);
 
   it("runs two runs at once with concurrency 2", async () => {
@@ -101,7 +152,7 @@ describe("run queue", () => {
     const b = await createAndStart(s, config("hang2"));
     await Promise.all([runningPid(a.runId), runningPid(b.runId)]);
     expect(s.services.queue.running().size).toBe(2);
-    await Promise.all([call(s, "run.cancel", { id: a.runId }), call(s, "run.cancel", { id: b.runId })]);
+    await Promise.all([api(s).run.cancel({ id: a.runId }), api(s).run.cancel({ id: b.runId })]);
   }, 60_000);
 
   it("gives a run with distributed.nproc 2 two GPUs at once; the next such run waits for them", async () => {
@@ -109,14 +160,14 @@ describe("run queue", () => {
     const twoGpus = (name: string) => ({ ...config(name), distributed: { nproc: 2 } });
     const a = await createAndStart(s, twoGpus("hang"));
     await runningPid(a.runId);
-    expect((await call(s, "run.get", { id: a.runId })).data.gpu).toBe("0,1");
+    expect((await api(s).run.get({ id: a.runId })).gpu).toBe("0,1");
     const b = await createAndStart(s, twoGpus("hang2"));
     await new Promise((r) => setTimeout(r, 300));
-    expect((await call(s, "run.get", { id: b.runId })).data.status).toBe("queued"); // one GPU free, two needed
-    await call(s, "run.cancel", { id: a.runId });
+    expect((await api(s).run.get({ id: b.runId })).status).toBe("queued"); // one GPU free, two needed
+    await api(s).run.cancel({ id: a.runId });
     await runningPid(b.runId);
-    expect((await call(s, "run.get", { id: b.runId })).data.gpu).toBe("0,1");
-    await call(s, "run.cancel", { id: b.runId });
+    expect((await api(s).run.get({ id: b.runId })).gpu).toBe("0,1");
+    await api(s).run.cancel({ id: b.runId });
   }, 60_000);
 
   it("fails a run that asks for more GPUs than the server has, saying so, and runs the next", async () => {
@@ -135,10 +186,24 @@ describe("run queue", () => {
     const queued = await createAndStart(s, config("echo"));
     await s.close();
     s = await server(sb, { jobs: { ...JOBS, hang: JOBS.echo! }, concurrency: 1 });
-    const interrupted = (await call(s, "run.get", { id: hanging.runId })).data;
-    expect(interrupted.status).toBe("interrupted");
+    expect((await api(s).run.get({ id: hanging.runId })).status).toBe("interrupted");
     expect((await waitForStatus(s, queued.runId, ["succeeded", "failed"])).status).toBe("succeeded");
-    const retry = await call(s, "run.retry", { id: hanging.runId });
-    expect((await waitForStatus(s, retry.data.id, ["succeeded", "failed"])).status).toBe("succeeded");
+    const retry = await api(s).run.retry({ id: hanging.runId });
+    expect((await waitForStatus(s, retry.id, ["succeeded", "failed"])).status).toBe("succeeded");
+  }, 90_000);
+
+  it("refuses a second server on the same database, naming the holder, and leaves the first one's runs alone", async () => {
+    s = await server(sb, { jobs: JOBS, concurrency: 1 });
+    const running = await createAndStart(s, config("hang"));
+    const pid = await runningPid(running.runId);
+    const queued = await createAndStart(s, config("echo"));
+    const second = createServer({ dbPath: sb.dbPath, runsRoot: sb.runsRoot, dataRoots: [sb.dataRoot], gpus: [], port: 0 });
+    await expect(second).rejects.toThrow(new RegExp(`database .* is in use by another ws2s server \\(process ${process.pid} on .*\\); stop that server`));
+    expect(await api(s).run.get({ id: running.runId })).toMatchObject({ status: "running", pid });
+    expect((await api(s).run.get({ id: queued.runId })).status).toBe("queued");
+    expect((await api(s).run.cancel({ id: running.runId })).status).toBe("cancelled");
+    expect((await waitForStatus(s, queued.runId, ["succeeded", "failed"])).status).toBe("succeeded");
+    await s.close();
+    s = await server(sb, { jobs: JOBS }); // the lease ends with the server that held it
   }, 90_000);
 });

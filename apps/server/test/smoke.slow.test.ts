@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { REPO_ROOT } from "../src/options.js";
-import { call, createAndStart, sandbox, server, waitForStatus } from "./helpers.js";
+import { api, createAndStart, sandbox, server, waitForStatus } from "./helpers.js";
 
 // Slow: a real experiment (the smoke config) through queue → runner → Python → SQLite.
 describe("smoke experiment", () => {
@@ -17,15 +17,15 @@ describe("smoke experiment", () => {
       const run = await waitForStatus(s, runId, ["succeeded", "failed"], 300_000);
       expect(run.reason, run.traceback ?? "").toBeNull();
       expect(run.status).toBe("succeeded");
-      const results = await call(s, "run.results", { id: runId });
-      expect(results.data.result).toBeTruthy();
-      const compare = await call(s, "experiment.compare", { runIds: [runId] });
-      expect(compare.data.pgr.map((r: { method: string }) => r.method)).toEqual(expect.arrayContaining(["naive", "edl"]));
-      const metrics = await call(s, "run.metrics", { id: runId, maxPoints: 50 });
-      expect(metrics.data.length).toBeGreaterThan(0);
-      for (const series of metrics.data) expect(series.points.length).toBeLessThanOrEqual(50);
-      const artifacts = await call(s, "run.artifacts", { id: runId });
-      expect(artifacts.data.files.map((f: { path: string }) => f.path)).toContain("results.json");
+      const results = await api(s).run.results({ id: runId });
+      expect(results.result).toBeTruthy();
+      const compare = await api(s).experiment.compare({ runIds: [runId] });
+      expect(compare.pgr.map((r) => r.method)).toEqual(expect.arrayContaining(["naive", "edl"]));
+      const metrics = await api(s).run.metrics({ id: runId, maxPoints: 50 });
+      expect(metrics.length).toBeGreaterThan(0);
+      for (const series of metrics) expect(series.points.length).toBeLessThanOrEqual(50);
+      const artifacts = await api(s).run.artifacts({ id: runId });
+      expect(artifacts.files.map((f) => f.path)).toContain("results.json");
     } finally {
       await s.close();
     }

@@ -45,6 +45,19 @@ describe("run.events over SSE", () => {
     expect(all.at(-1)).toMatchObject({ type: "done", result: { ok: true } });
   }, 60_000);
 
+  it("ends open streams when the server closes, even a queued run's, within 5 s", async () => {
+    s = await server(sb, { jobs: JOBS, concurrency: 0 });
+    base = await s.listen();
+    const { runId } = await createAndStart(s, { ...TINY_CONFIG, name: "echo" });
+    const streams = [readSse(eventsUrl(runId), {}, () => false), readSse(eventsUrl(runId), {}, () => false)];
+    await until(() => (s.services.bus.listening(runId) === 2 ? true : undefined), 10_000, "both streams to subscribe");
+    const t0 = Date.now();
+    await s.close();
+    const ended = await Promise.all(streams);
+    expect(Date.now() - t0).toBeLessThan(5000);
+    for (const r of ended) expect(runEvents(r.messages)).toEqual([]); // a queued run has no events yet
+  }, 60_000);
+
   it("streams live events and ends with the cancellation", async () => {
     s = await server(sb, { jobs: JOBS, token: "s3cret" });
     base = await s.listen();

@@ -1,16 +1,12 @@
 import Database from "better-sqlite3";
-import { drizzle, type BetterSQLite3Database } from "drizzle-orm/better-sqlite3";
 import { mkdirSync, readdirSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import * as schema from "./schema.js";
 
 const MIGRATIONS_DIR = join(dirname(fileURLToPath(import.meta.url)), "migrations");
 
-export type Db = BetterSQLite3Database<typeof schema> & { $client: Database.Database };
-
 /** Opens (creating if needed) the SQLite file in WAL mode and applies pending migrations. */
-export function openDb(path: string): Db {
+export function openDb(path: string): Database.Database {
   if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
   const sqlite = new Database(path);
   sqlite.pragma("journal_mode = WAL");
@@ -18,7 +14,7 @@ export function openDb(path: string): Db {
   sqlite.pragma("foreign_keys = ON");
   sqlite.pragma("busy_timeout = 5000");
   migrate(sqlite);
-  return drizzle(sqlite, { schema }) as Db;
+  return sqlite;
 }
 
 /**

@@ -1,7 +1,8 @@
-import { integer, real, sqliteTable, text } from "drizzle-orm/sqlite-core";
+import { integer, primaryKey, real, sqliteTable, text } from "drizzle-orm/sqlite-core";
 
-// Drizzle's view of the tables created by the SQL files in ./migrations (the migrations are the
-// source of truth for DDL; this file must match them).
+// The typed model of the tables the SQL files in ./migrations create (the migrations are the source
+// of truth for DDL). Rows read by store/ have these types; test/schema.test.ts checks that every
+// table, column, type, nullability and primary key here matches what the migrations create.
 
 export const experiments = sqliteTable("experiments", {
   id: text("id").primaryKey(),
@@ -25,6 +26,9 @@ export const runs = sqliteTable("runs", {
   parentId: text("parent_id"),
   retryOf: text("retry_of"),
   status: text("status").notNull(),
+  /** True for a sweep's parent, which runs no job and groups its child runs. */
+  sweep: integer("sweep", { mode: "boolean" }).notNull(),
+  /** The Python job the run executes; null for a sweep's parent. */
   job: text("job"),
   config: text("config", { mode: "json" }).$type<Record<string, unknown>>().notNull(),
   overrides: text("overrides", { mode: "json" }).$type<Record<string, unknown>>().notNull(),
@@ -42,35 +46,97 @@ export const runs = sqliteTable("runs", {
   finishedAt: integer("finished_at"),
 });
 
-export const metrics = sqliteTable("metrics", {
-  runId: text("run_id").notNull(),
-  key: text("key").notNull(),
-  step: integer("step").notNull(),
-  value: real("value").notNull(),
-  t: real("t").notNull(),
-});
+export const metrics = sqliteTable(
+  "metrics",
+  {
+    runId: text("run_id").notNull(),
+    key: text("key").notNull(),
+    step: integer("step").notNull(),
+    value: real("value").notNull(),
+    t: real("t").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.runId, t.key, t.step] })],
+);
 
-export const events = sqliteTable("events", {
-  runId: text("run_id").notNull(),
-  seq: integer("seq").notNull(),
-  type: text("type").notNull(),
-  data: text("data").notNull(),
-});
+export const events = sqliteTable(
+  "events",
+  {
+    runId: text("run_id").notNull(),
+    seq: integer("seq").notNull(),
+    type: text("type").notNull(),
+    data: text("data").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.runId, t.seq] })],
+);
 
-export const artifacts = sqliteTable("artifacts", {
-  runId: text("run_id").notNull(),
-  name: text("name").notNull(),
-  path: text("path").notNull(),
-  kind: text("kind"),
-  bytes: integer("bytes"),
-  createdAt: integer("created_at").notNull(),
-});
+export const artifacts = sqliteTable(
+  "artifacts",
+  {
+    runId: text("run_id").notNull(),
+    name: text("name").notNull(),
+    path: text("path").notNull(),
+    kind: text("kind"),
+    bytes: integer("bytes"),
+    createdAt: integer("created_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.runId, t.name] })],
+);
 
-export const summaries = sqliteTable("summaries", {
-  runId: text("run_id").notNull(),
-  experimentId: text("experiment_id").notNull(),
-  key: text("key").notNull(),
-  value: real("value").notNull(),
+export const summaries = sqliteTable(
+  "summaries",
+  {
+    runId: text("run_id").notNull(),
+    experimentId: text("experiment_id").notNull(),
+    key: text("key").notNull(),
+    value: real("value").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.runId, t.key] })],
+);
+
+export const metricSeries = sqliteTable(
+  "metric_series",
+  {
+    runId: text("run_id").notNull(),
+    key: text("key").notNull(),
+    n: integer("n").notNull(),
+    minStep: integer("min_step").notNull(),
+    maxStep: integer("max_step").notNull(),
+    lastStep: integer("last_step").notNull(),
+    lastValue: real("last_value").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.runId, t.key] })],
+);
+
+export const metricRollups = sqliteTable(
+  "metric_rollups",
+  {
+    runId: text("run_id").notNull(),
+    key: text("key").notNull(),
+    level: integer("level").notNull(),
+    bucket: integer("bucket").notNull(),
+    n: integer("n").notNull(),
+    minStep: integer("min_step").notNull(),
+    minValue: real("min_value").notNull(),
+    maxStep: integer("max_step").notNull(),
+    maxValue: real("max_value").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.runId, t.key, t.level, t.bucket] })],
+);
+
+export const experimentMetrics = sqliteTable(
+  "experiment_metrics",
+  {
+    experimentId: text("experiment_id").notNull(),
+    key: text("key").notNull(),
+    maxValue: real("max_value").notNull(),
+    minValue: real("min_value").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.experimentId, t.key] })],
+);
+
+export const schemaVersion = sqliteTable("schema_version", {
+  version: integer("version").primaryKey(),
+  appliedAt: integer("applied_at").notNull(),
 });
 
 export interface RunProgress {

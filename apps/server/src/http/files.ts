@@ -3,7 +3,6 @@ import { extname } from "node:path";
 import type { FastifyInstance } from "fastify";
 import { confine, PathNotAllowedError } from "../confine.js";
 import type { Services } from "../trpc.js";
-import { getRun } from "../store/runs.js";
 
 const TYPES: Record<string, string> = {
   ".json": "application/json",
@@ -15,12 +14,15 @@ const TYPES: Record<string, string> = {
   ".svg": "image/svg+xml",
 };
 
-/** GET /api/runs/:id/files/<path>: a file from the run's output directory (never outside it). */
+/**
+ * GET /api/runs/:id/files/<path>: a file from the run's output directory (never outside it, links
+ * included: confine() resolves them before checking).
+ */
 export function registerRunFiles(app: FastifyInstance, services: Services): void {
   app.get<{ Params: { id: string; "*": string } }>("/api/runs/:id/files/*", async (req, reply) => {
     let run;
     try {
-      run = getRun(services.db, req.params.id);
+      run = services.store.runs.get(req.params.id);
     } catch {
       return reply.code(404).send({ error: `run "${req.params.id}" does not exist` });
     }

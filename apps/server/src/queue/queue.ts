@@ -2,17 +2,18 @@ import { startJob, type JobHandle } from "@ws2s/bridge";
 import type { Ws2sEvent } from "@ws2s/schema";
 import { mkdirSync } from "node:fs";
 import type { RunBus } from "../bus.js";
-import type { Db } from "../db/open.js";
 import type { RunRow } from "../db/schema.js";
 import type { ResolvedOptions } from "../options.js";
-import type { IngestWriter } from "../store/ingest.js";
-import { interruptOrphans, nextQueued, transition, type StatusChange } from "../store/runs.js";
+import { scrubPaths } from "../redact.js";
+import type { StatusChange } from "../store/runs.js";
+import { INTERRUPTED, type Store } from "../store/store.js";
 import { failureOf, summariesOf } from "./outcome.js";
 import { captureRepro } from "./repro.js";
 
 const FLUSH_MS = 50;
-const INTERRUPTED = "the server stopped while this run was executing; retry it";
 const FLUSH_EVENTS = 2000;
+/** Server secrets no job may see (a job runs user-chosen code: models with remote code, datasets). */
+const WITHHELD_ENV = ["WS2S_TOKEN"];
 
 interface Active {
   slots: number[];
@@ -37,18 +38,16 @@ export class RunQueue {
   private closed = false;
 
   constructor(
-    private readonly db: Db,
+    private readonly store: Store,
     private readonly opts: ResolvedOptions,
     private readonly bus: RunBus,
-    private readonly writer: IngestWriter,
-    private readonly writeSummaries: (runId: string, experimentId: string, values: [string, number][]) => void,
   ) {
     this.freeSlots = Array.from({ length: opts.concurrency }, (_, i) => i);
   }
 
   /** Marks runs orphaned by a previous server as interrupted, then starts queued runs. */
   start(): void {
-    for (const id of interruptOrphans(this.db)) this.bus.publish(id, "end");
+    for (const id of this.store.interruptOrphans()) this.bus.publish(id, "end");
     this.pump();
   }
 
@@ -59,7 +58,7 @@ export class RunQueue {
 
   pump(): void {
     while (!this.closed && this.freeSlots.length > 0) {
-      const run = nextQueued(this.db);
+      const run = this.store.runs.nextQueued();
       if (!run) return;
       const need = gpusNeeded(run.config, this.opts.gpus.length);
       const capacity = this.opts.gpus.length > 0 ? Math.min(this.opts.concurrency, this.opts.gpus.length) : this.opts.concurrency;
@@ -67,13 +66,13 @@ export class RunQueue {
         const reason =
           `distributed.nproc ${need} needs ${need} GPUs at once; this server has ${this.opts.gpus.length} GPU(s) ` +
           `and runs ${this.opts.concurrency} at a time: lower nproc or start the server with more GPUs`;
-        if (transition(this.db, run.id, ["queued"], { status: "failed", reason })) this.bus.publish(run.id, "end");
+        if (this.store.runs.transition(run.id, ["queued"], { status: "failed", reason })) this.bus.publish(run.id, "end");
         continue;
       }
       if (this.freeSlots.length < need) return; // the oldest run waits for its GPUs
       const slots = this.freeSlots.splice(0, need);
       const gpu = this.opts.gpus.length > 0 ? slots.map((s) => this.opts.gpus[s % this.opts.gpus.length] as string).join(",") : null;
-      if (!transition(this.db, run.id, ["queued"], { status: "running", gpu })) {
+      if (!this.store.runs.transition(run.id, ["queued"], { status: "running", gpu })) {
         this.release(slots);
         continue;
       }
@@ -94,7 +93,7 @@ export class RunQueue {
 
   /** Cancels a queued run at once, or a running one by ending its runner's process tree. */
   async cancel(id: string): Promise<boolean> {
-    if (transition(this.db, id, ["queued"], { status: "cancelled", reason: "cancelled before it started" })) {
+    if (this.store.runs.transition(id, ["queued"], { status: "cancelled", reason: "cancelled before it started" })) {
       this.bus.publish(id, "end");
       return true;
     }
@@ -111,7 +110,7 @@ export class RunQueue {
     this.closed = true;
     await Promise.all(
       [...this.active].map(async ([id, a]) => {
-        transition(this.db, id, ["running"], { status: "interrupted", reason: INTERRUPTED, pid: null });
+        this.store.runs.transition(id, ["running"], { status: "interrupted", reason: INTERRUPTED, pid: null });
         await a.handle?.cancel().catch(() => undefined);
         await a.done;
       }),
@@ -120,31 +119,36 @@ export class RunQueue {
 
   private async execute(run: RunRow, gpu: string | null, a: Active): Promise<void> {
     let outcome: StatusChange;
+    let repro: Promise<Record<string, unknown>> | undefined;
     try {
       const outDir = run.outDir as string;
       mkdirSync(outDir, { recursive: true });
-      const repro = await captureRepro(run.config, gpu);
       if (a.cancelRequested || this.closed) throw new CancelledBeforeStart();
+      repro = captureRepro(run.config, gpu); // probed beside the job; recorded with the outcome
       const { job, params } = this.opts.jobFor({ id: run.id, config: run.config, outDir });
-      const env: Record<string, string> = { CUDA_VISIBLE_DEVICES: gpu ?? "" };
+      const env = jobEnv(gpu);
       a.handle = startJob({ job, params, env, onEvent: (e) => this.onEvent(run.id, a, e) });
-      transition(this.db, run.id, ["running"], { status: "running", gpu, pid: a.handle.pid, repro });
+      this.store.runs.transition(run.id, ["running"], { status: "running", gpu, pid: a.handle.pid });
       const result = await a.handle.result;
       this.flush(run.id, a);
       outcome = { status: "succeeded", result };
-      this.writeSummaries(run.id, run.experimentId, summariesOf(result));
+      this.store.writeSummaries(run.id, run.experimentId, summariesOf(result));
     } catch (e) {
       outcome = e instanceof CancelledBeforeStart ? { status: "cancelled", reason: "cancelled by the user" } : failureOf(e);
       if (this.closed) outcome = { status: "interrupted", reason: INTERRUPTED };
     }
+    if (outcome.reason) outcome.reason = scrubPaths(outcome.reason, this.opts);
+    if (outcome.traceback) outcome.traceback = scrubPaths(outcome.traceback, this.opts);
+    if (repro) outcome.repro = await repro;
     this.flush(run.id, a);
     if (!a.sawTerminal) this.appendTerminal(run.id, a, outcome);
     // Only from "running": close() may already have recorded the run as interrupted.
-    transition(this.db, run.id, ["running"], { ...outcome, pid: null });
+    this.store.runs.transition(run.id, ["running"], { ...outcome, pid: null });
     this.bus.publish(run.id, "end");
   }
 
   private onEvent(runId: string, a: Active, e: Ws2sEvent): void {
+    if (e.type === "error") e = { ...e, message: scrubPaths(e.message, this.opts), traceback: scrubPaths(e.traceback, this.opts) };
     a.pending.push(e);
     a.lastSeq = Math.max(a.lastSeq, e.seq);
     if (e.type === "done" || e.type === "error") a.sawTerminal = true;
@@ -158,7 +162,7 @@ export class RunQueue {
     if (a.pending.length === 0) return;
     const batch = a.pending;
     a.pending = [];
-    this.writer.append(runId, batch);
+    this.store.ingest.append(runId, batch);
     this.bus.publish(runId, batch);
   }
 
@@ -182,6 +186,13 @@ export class RunQueue {
 }
 
 class CancelledBeforeStart extends Error {}
+
+/** The runner's extra environment: its GPUs, and the server's secrets removed (undefined unsets). */
+function jobEnv(gpu: string | null): Record<string, string> {
+  const env: Record<string, string | undefined> = { CUDA_VISIBLE_DEVICES: gpu ?? "" };
+  for (const name of WITHHELD_ENV) env[name] = undefined; // spawn() leaves out undefined values
+  return env as Record<string, string>;
+}
 
 /** GPUs a run takes: `distributed.nproc` on a server with GPUs (one process per GPU), else 1 slot. */
 export function gpusNeeded(config: Record<string, unknown>, serverGpus: number): number {

@@ -1,23 +1,20 @@
 import { execFile } from "node:child_process";
-import { cpus, arch, platform, release, totalmem } from "node:os";
+import { arch, cpus, platform, release, totalmem } from "node:os";
 import { promisify } from "node:util";
-import { pythonBin } from "@ws2s/bridge";
+import { startJob } from "@ws2s/bridge";
 import { REPO_ROOT } from "../options.js";
 
 const run = promisify(execFile);
 
-const PY_VERSIONS = `import json, platform, importlib.metadata as m
-def v(p):
-    try: return m.version(p)
-    except Exception: return None
-print(json.dumps({"python": platform.python_version(), "torch": v("torch"), "transformers": v("transformers"), "numpy": v("numpy"), "ws2s": v("ws2s")}))`;
+let pythonVersions: Promise<Record<string, unknown>> | undefined;
 
-let pythonVersions: Promise<Record<string, string | null>> | undefined;
-
-/** Versions of the Python side, read once per server process (package metadata only; no torch import). */
-function pythonPackages(): Promise<Record<string, string | null>> {
-  pythonVersions ??= run(pythonBin(), ["-c", PY_VERSIONS], { timeout: 30_000 })
-    .then(({ stdout }) => JSON.parse(stdout) as Record<string, string | null>)
+/**
+ * The Python side's versions (the `repro_probe` job, through the bridge like every other Python
+ * call), asked once per server process. Never rejects: a failed probe is recorded as its error.
+ */
+export function pythonPackages(): Promise<Record<string, unknown>> {
+  pythonVersions ??= startJob({ job: "repro_probe", params: {}, env: { WS2S_TOKEN: undefined as unknown as string } })
+    .result.then((r) => r as Record<string, unknown>)
     .catch((e: Error) => ({ error: `could not query Python: ${e.message.split("\n")[0]}` }));
   return pythonVersions;
 }

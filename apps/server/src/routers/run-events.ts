@@ -1,13 +1,13 @@
 import { TERMINAL_STATUSES, type RunStatus, type Ws2sEvent } from "@ws2s/schema";
 import { tracked } from "@trpc/server";
-import { getRun } from "../store/runs.js";
-import { isTerminalEvent, storedEvents } from "../store/events.js";
+import { isTerminalEvent } from "../store/events.js";
 import type { Services } from "../trpc.js";
 
 /**
  * A run's events as an SSE stream of tracked(seq, event): first the stored events after
  * `lastEventId` (so a reconnecting client resumes where it dropped), then live ones, ending after
- * the run's done/error event. Subscribes before reading storage so nothing falls in between.
+ * the run's done/error event, or when the client goes or the server stops. Subscribes before reading
+ * storage so nothing falls in between.
  */
 export async function* runEvents(
   ctx: Services,
@@ -15,7 +15,7 @@ export async function* runEvents(
   signal: AbortSignal | undefined,
 ) {
   // A sweep's parent runs no job, so it has no events of its own (its children do).
-  if (getRun(ctx.db, input.id).job === null) return;
+  if (ctx.store.runs.get(input.id).sweep) return;
   let after = input.lastEventId ? Number.parseInt(input.lastEventId, 10) : -1;
   if (!Number.isFinite(after)) after = -1;
   const inbox: (readonly Ws2sEvent[] | "end")[] = [];
@@ -26,9 +26,11 @@ export async function* runEvents(
   });
   const onAbort = () => wake?.();
   signal?.addEventListener("abort", onAbort);
+  ctx.shutdown.addEventListener("abort", onAbort);
+  const stopped = () => signal?.aborted === true || ctx.shutdown.aborted;
   try {
     const replay = function* () {
-      for (const e of storedEvents(ctx.sqlite, input.id, after)) {
+      for (const e of ctx.store.events.after(input.id, after)) {
         after = e.seq;
         yield e;
       }
@@ -37,11 +39,11 @@ export async function* runEvents(
       yield tracked(String(e.seq), e);
       if (isTerminalEvent(e)) return;
     }
-    if (TERMINAL_STATUSES.includes(getRun(ctx.db, input.id).status as RunStatus)) {
+    if (TERMINAL_STATUSES.includes(ctx.store.runs.get(input.id).status as RunStatus)) {
       for (const e of replay()) yield tracked(String(e.seq), e);
       return;
     }
-    while (!signal?.aborted) {
+    while (!stopped()) {
       const batch = inbox.shift();
       if (batch === undefined) {
         await new Promise<void>((resolve) => (wake = resolve));
@@ -62,5 +64,6 @@ export async function* runEvents(
   } finally {
     unsubscribe();
     signal?.removeEventListener("abort", onAbort);
+    ctx.shutdown.removeEventListener("abort", onAbort);
   }
 }

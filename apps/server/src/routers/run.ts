@@ -1,20 +1,30 @@
 import { RunEventsInput, RunFileInput, RunIdInput, RunListInput, RunMetricsInput, RunStartInput, TERMINAL_STATUSES, type RunStatus } from "@ws2s/schema";
-import { eq } from "drizzle-orm";
 import { join } from "node:path";
 import { TRPCError } from "@trpc/server";
 import { listFiles, readRunFile } from "../artifacts.js";
 import { applyOverrides, cartesian } from "../config-paths.js";
 import { confine, PathNotAllowedError } from "../confine.js";
-import { artifacts } from "../db/schema.js";
+import type { RunRow } from "../db/schema.js";
 import { badInput, conflict } from "../errors.js";
-import { getExperiment } from "../store/experiments.js";
-import { getRun, insertRun, listRuns } from "../store/runs.js";
 import { procedure, router, type Services } from "../trpc.js";
 import { resolveConfig } from "../validate.js";
 import { runEvents } from "./run-events.js";
 
 const MAX_SWEEP_RUNS = 256;
 const RETRYABLE: RunStatus[] = ["failed", "cancelled", "interrupted"];
+/** The list's input, which may be left out entirely (`curl .../trpc/run.list` sends none). */
+const ListInput = RunListInput.optional().transform((v) => v ?? RunListInput.parse({}));
+
+/** Points of a sweep: the product of its list lengths, computed before any point is built. */
+function sweepSize(sweep: Record<string, readonly unknown[]>): number {
+  return Object.values(sweep).reduce((n, values) => n * values.length, 1);
+}
+
+const isTerminal = (status: string) => TERMINAL_STATUSES.includes(status as RunStatus);
+
+function children(ctx: Services, run: RunRow): RunRow[] {
+  return run.sweep ? ctx.store.runs.list({ parentId: run.id, limit: MAX_SWEEP_RUNS }).items : [];
+}
 
 function outDirBase(ctx: Services, outDir: string | undefined): string {
   if (outDir === undefined) return ctx.opts.runsRoot;
@@ -29,22 +39,24 @@ function outDirBase(ctx: Services, outDir: string | undefined): string {
 export const runRouter = router({
   /** Queues one run of an experiment, or a sweep (a parent run with one child per sweep point). */
   start: procedure.input(RunStartInput).mutation(({ ctx, input }) => {
-    const experiment = getExperiment(ctx.db, input.experimentId);
+    const experiment = ctx.store.experiments.get(input.experimentId);
     const base = outDirBase(ctx, input.outDir);
     const job = "run_experiment";
     if (!input.sweep) {
       const config = resolveConfig(experiment.config, ctx.opts);
-      const run = insertRun(ctx.db, { experimentId: experiment.id, job, config: config as never, outDir: (id) => join(base, id) });
+      const run = ctx.store.runs.insertRun({ experimentId: experiment.id, job, config: config as never, outDir: (id) => join(base, id) });
       ctx.queue.pump();
       return { id: run.id, childIds: [] as string[] };
     }
-    const points = cartesian(input.sweep);
-    if (points.length > MAX_SWEEP_RUNS) {
-      throw badInput([{ path: ["sweep"], message: `the sweep has ${points.length} points; at most ${MAX_SWEEP_RUNS} are allowed` }]);
+    const size = sweepSize(input.sweep);
+    if (size > MAX_SWEEP_RUNS) {
+      throw badInput([{ path: ["sweep"], message: `the sweep has ${size} points; at most ${MAX_SWEEP_RUNS} are allowed` }]);
     }
+    const points = cartesian(input.sweep);
     const configs = points.map((point) => resolveConfig(applyOverrides(experiment.config, point), ctx.opts, ["sweep"]));
-    const parent = insertRun(ctx.db, {
+    const parent = ctx.store.runs.insertRun({
       experimentId: experiment.id,
+      sweep: true,
       job: null,
       config: experiment.config,
       overrides: { sweep: input.sweep },
@@ -52,7 +64,7 @@ export const runRouter = router({
     });
     const childIds = configs.map(
       (config, i) =>
-        insertRun(ctx.db, {
+        ctx.store.runs.insertRun({
           experimentId: experiment.id,
           parentId: parent.id,
           job,
@@ -65,20 +77,22 @@ export const runRouter = router({
     return { id: parent.id, childIds };
   }),
 
+  /** Cancels a queued or running run, or every unfinished run of a sweep; a finished one answers 409. */
   cancel: procedure.input(RunIdInput).mutation(async ({ ctx, input }) => {
-    const run = getRun(ctx.db, input.id);
-    const targets = run.job === null ? listRuns(ctx.db, { parentId: run.id, limit: MAX_SWEEP_RUNS }).items.map((c) => c.id) : [run.id];
-    await Promise.all(targets.map((id) => ctx.queue.cancel(id)));
-    return getRun(ctx.db, input.id);
+    const run = ctx.store.runs.get(input.id);
+    const targets = (run.sweep ? children(ctx, run) : [run]).filter((r) => !isTerminal(r.status));
+    if (targets.length === 0) throw conflict(`run ${run.id} is ${run.status}; only queued or running runs can be cancelled`);
+    await Promise.all(targets.map((r) => ctx.queue.cancel(r.id)));
+    return ctx.store.runs.get(input.id);
   }),
 
   /** Queues a fresh run with the same config (a new id; the failed run and its data stay). */
   retry: procedure.input(RunIdInput).mutation(({ ctx, input }) => {
-    const run = getRun(ctx.db, input.id);
-    if (run.job === null) throw conflict("retry the sweep's failed child runs, not the sweep itself");
+    const run = ctx.store.runs.get(input.id);
+    if (run.sweep) throw conflict("retry the sweep's failed child runs, not the sweep itself");
     if (!RETRYABLE.includes(run.status as RunStatus)) throw conflict(`run ${run.id} is ${run.status}; only ${RETRYABLE.join(", ")} runs can be retried`);
-    const parentDir = run.parentId ? getRun(ctx.db, run.parentId).outDir : null;
-    const retry = insertRun(ctx.db, {
+    const parentDir = run.parentId ? ctx.store.runs.get(run.parentId).outDir : null;
+    const retry = ctx.store.runs.insertRun({
       experimentId: run.experimentId,
       parentId: run.parentId,
       retryOf: run.id,
@@ -92,24 +106,23 @@ export const runRouter = router({
   }),
 
   get: procedure.input(RunIdInput).query(({ ctx, input }) => {
-    const run = getRun(ctx.db, input.id);
-    const children = run.job === null ? listRuns(ctx.db, { parentId: run.id, limit: MAX_SWEEP_RUNS }).items : [];
-    return { ...run, children: children.map((c) => ({ id: c.id, status: c.status, overrides: c.overrides, progress: c.progress })) };
+    const run = ctx.store.runs.get(input.id);
+    return { ...run, children: children(ctx, run).map((c) => ({ id: c.id, status: c.status, overrides: c.overrides, progress: c.progress })) };
   }),
 
-  list: procedure.input(RunListInput).query(({ ctx, input }) => listRuns(ctx.db, input)),
+  list: procedure.input(ListInput).query(({ ctx, input }) => ctx.store.runs.list(input)),
 
   /** Metric series, each downsampled to at most maxPoints points (raw points stay stored). */
   metrics: procedure.input(RunMetricsInput).query(({ ctx, input }) => {
-    getRun(ctx.db, input.id);
-    const keys = input.keys ?? ctx.metrics.keys(input.id);
-    return keys.map((key) => ctx.metrics.series(input.id, key, input));
+    ctx.store.runs.get(input.id);
+    const keys = input.keys ?? ctx.store.metrics.keys(input.id);
+    return keys.map((key) => ctx.store.metrics.series(input.id, key, input));
   }),
 
   events: procedure.input(RunEventsInput).subscription(({ ctx, input, signal }) => runEvents(ctx, input, signal)),
 
   results: procedure.input(RunIdInput).query(({ ctx, input }) => {
-    const run = getRun(ctx.db, input.id);
+    const run = ctx.store.runs.get(input.id);
     const finished = TERMINAL_STATUSES.includes(run.status as RunStatus);
     return {
       id: run.id,
@@ -125,8 +138,8 @@ export const runRouter = router({
 
   /** Artifacts the job reported, and the files in the run's output directory (each with its download URL). */
   artifacts: procedure.input(RunIdInput).query(({ ctx, input }) => {
-    const run = getRun(ctx.db, input.id);
-    const reported = ctx.db.select().from(artifacts).where(eq(artifacts.runId, run.id)).all();
+    const run = ctx.store.runs.get(input.id);
+    const reported = ctx.store.events.reportedArtifacts(run.id);
     const files = (run.outDir ? listFiles(run.outDir) : []).map((f) => ({
       ...f,
       url: `/api/runs/${run.id}/files/${f.path.split("/").map(encodeURIComponent).join("/")}`,
@@ -136,7 +149,7 @@ export const runRouter = router({
 
   /** A text file from the run's output directory, e.g. examples.jsonl (confined to that directory). */
   file: procedure.input(RunFileInput).query(({ ctx, input }) => {
-    const run = getRun(ctx.db, input.id);
+    const run = ctx.store.runs.get(input.id);
     if (!run.outDir) throw new TRPCError({ code: "NOT_FOUND", message: `run ${run.id} has no output directory` });
     let path: string;
     try {

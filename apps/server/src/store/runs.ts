@@ -1,15 +1,17 @@
 import type { RunStatus } from "@ws2s/schema";
-import { and, asc, desc, eq, sql, type SQL } from "drizzle-orm";
-import type { Db } from "../db/open.js";
-import { experiments, runs, type RunRow } from "../db/schema.js";
+import type Database from "better-sqlite3";
+import type { RunRow } from "../db/schema.js";
 import { notFound } from "../errors.js";
 import { newId } from "../ids.js";
+import { Statements } from "./statements.js";
 
 export interface NewRun {
   experimentId: string;
   parentId?: string | null;
   retryOf?: string | null;
-  /** null for a sweep's parent, which only groups its children. */
+  /** True for a sweep's parent, which runs no job and only groups its children. */
+  sweep?: boolean;
+  /** The Python job; null for a sweep's parent. */
   job: string | null;
   config: Record<string, unknown>;
   overrides?: Record<string, unknown>;
@@ -17,17 +19,132 @@ export interface NewRun {
   outDir: string | ((id: string) => string) | null;
 }
 
-export function insertRun(db: Db, r: NewRun): RunRow {
-  return db.transaction((tx) => {
-    const next = tx.select({ s: sql<number>`coalesce(max(${runs.seq}), 0) + 1` }).from(runs).get()?.s ?? 1;
+export interface StatusChange {
+  status: RunStatus;
+  gpu?: string | null;
+  pid?: number | null;
+  reason?: string | null;
+  errorType?: string | null;
+  traceback?: string | null;
+  result?: unknown;
+  repro?: Record<string, unknown> | null;
+}
+
+export interface RunFilter {
+  experimentId?: string | undefined;
+  parentId?: string | undefined;
+  status?: RunStatus | undefined;
+  limit: number;
+  cursor?: string | null | undefined;
+}
+
+/** A run row with the experiment's name, for listings (`ws2s ls`). */
+export type NamedRun = RunRow & { experimentName: string };
+
+const COLUMNS = `r.id, r.seq, r.experiment_id AS experimentId, r.parent_id AS parentId, r.retry_of AS retryOf, r.status,
+  r.sweep, r.job, r.config, r.overrides, r.out_dir AS outDir, r.gpu, r.pid, r.progress, r.reason,
+  r.error_type AS errorType, r.traceback, r.result, r.repro, r.created_at AS createdAt,
+  r.started_at AS startedAt, r.finished_at AS finishedAt`;
+
+type RawRun = Omit<RunRow, "sweep" | "config" | "overrides" | "progress" | "result" | "repro"> & {
+  sweep: number;
+  config: string;
+  overrides: string;
+  progress: string | null;
+  result: string | null;
+  repro: string | null;
+};
+
+const parse = (s: string | null): any => (s === null ? null : JSON.parse(s));
+const json = (v: unknown): string | null => (v === null || v === undefined ? null : JSON.stringify(v));
+
+function toRow<T extends RawRun>(r: T): Omit<T, keyof RawRun> & RunRow {
+  return { ...r, sweep: r.sweep === 1, config: parse(r.config), overrides: parse(r.overrides), progress: parse(r.progress), result: parse(r.result), repro: parse(r.repro) };
+}
+
+/** The statements of RunStore, prepared once per connection. */
+function prepare(sqlite: Database.Database) {
+  return {
+    byId: sqlite.prepare(`SELECT ${COLUMNS} FROM runs r WHERE r.id = ?`),
+    nextSeq: sqlite.prepare("SELECT coalesce(max(seq), 0) + 1 FROM runs").pluck(),
+    insert: sqlite.prepare(`INSERT INTO runs (id, seq, experiment_id, parent_id, retry_of, status, sweep, job, config, overrides, out_dir, created_at)
+      VALUES (@id, @seq, @experimentId, @parentId, @retryOf, 'queued', @sweep, @job, @config, @overrides, @outDir, @createdAt)`),
+    touchExperiment: sqlite.prepare("UPDATE experiments SET last_run_id = ?, last_status = 'queued', updated_at = ? WHERE id = ?"),
+    update: sqlite.prepare(`UPDATE runs SET status = @status, gpu = @gpu, pid = @pid, reason = @reason, error_type = @errorType,
+      traceback = @traceback, result = @result, repro = @repro, started_at = @startedAt, finished_at = @finishedAt WHERE id = @id`),
+    topStatus: sqlite.prepare(`UPDATE experiments SET last_status = (SELECT status FROM runs WHERE id = @top), updated_at = @now
+      WHERE id = @experimentId AND last_run_id = @top`),
+    childCounts: sqlite.prepare("SELECT status, count(*) AS n FROM runs WHERE parent_id = ? GROUP BY status"),
+    setParent: sqlite.prepare("UPDATE runs SET status = ?, finished_at = ? WHERE id = ?"),
+    queued: sqlite.prepare(`SELECT ${COLUMNS} FROM runs r WHERE r.status = 'queued' AND r.sweep = 0 ORDER BY r.seq LIMIT 1`),
+    runningJobs: sqlite.prepare("SELECT id FROM runs WHERE status = 'running' AND sweep = 0").pluck(),
+    named: sqlite.prepare(`SELECT ${COLUMNS}, e.name AS experimentName FROM runs r JOIN experiments e ON e.id = r.experiment_id ORDER BY r.seq DESC LIMIT ?`),
+  };
+}
+
+/** Runs: creation, status transitions (which keep the experiment's and sweep parent's status current), queries. */
+export class RunStore {
+  private readonly q: ReturnType<typeof prepare>;
+  private readonly statements: Statements;
+  readonly transition: (id: string, from: readonly RunStatus[], change: StatusChange) => boolean;
+  readonly insertRun: (r: NewRun) => RunRow;
+
+  constructor(sqlite: Database.Database) {
+    this.statements = new Statements(sqlite);
+    this.q = prepare(sqlite);
+    this.insertRun = sqlite.transaction((r: NewRun) => this.create(r));
+    this.transition = sqlite.transaction((id: string, from: readonly RunStatus[], change: StatusChange) => this.move(id, from, change));
+  }
+
+  get(id: string): RunRow {
+    const row = this.q.byId.get(id) as RawRun | undefined;
+    if (!row) throw notFound("run", id);
+    return toRow(row);
+  }
+
+  /** Runs by id, in the order asked; a missing id throws NOT_FOUND. */
+  getMany(ids: readonly string[]): RunRow[] {
+    return ids.map((id) => this.get(id));
+  }
+
+  list(f: RunFilter): { items: RunRow[]; nextCursor: string | null } {
+    const where: string[] = [];
+    if (f.experimentId) where.push("r.experiment_id = @experimentId");
+    if (f.parentId) where.push("r.parent_id = @parentId");
+    if (f.status) where.push("r.status = @status");
+    const offset = Math.max(0, Number.parseInt(f.cursor ?? "0", 10) || 0);
+    const sql = `SELECT ${COLUMNS} FROM runs r ${where.length ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY r.seq DESC LIMIT @limit OFFSET @offset`;
+    const rows = (this.statements.get(sql).all({ experimentId: f.experimentId, parentId: f.parentId, status: f.status, limit: f.limit + 1, offset }) as RawRun[]).map(toRow);
+    return { items: rows.slice(0, f.limit), nextCursor: rows.length > f.limit ? String(offset + f.limit) : null };
+  }
+
+  /** The newest runs with their experiment's name. */
+  listNamed(limit: number): NamedRun[] {
+    return (this.q.named.all(limit) as (RawRun & { experimentName: string })[]).map(toRow);
+  }
+
+  /** The oldest queued run that executes a job (sweep parents do not). */
+  nextQueued(): RunRow | undefined {
+    const row = this.q.queued.get() as RawRun | undefined;
+    return row && toRow(row);
+  }
+
+  /** Ids of runs recorded as running a job (after a restart: orphans of the previous server). */
+  runningIds(): string[] {
+    return this.q.runningJobs.all() as string[];
+  }
+
+
+  private create(r: NewRun): RunRow {
     const id = newId("run");
     const row: RunRow = {
       id,
-      seq: next,
+      seq: this.q.nextSeq.get() as number,
       experimentId: r.experimentId,
       parentId: r.parentId ?? null,
       retryOf: r.retryOf ?? null,
       status: "queued",
+      sweep: r.sweep ?? false,
       job: r.job,
       config: r.config,
       overrides: r.overrides ?? {},
@@ -44,121 +161,54 @@ export function insertRun(db: Db, r: NewRun): RunRow {
       startedAt: null,
       finishedAt: null,
     };
-    tx.insert(runs).values(row).run();
-    if (!row.parentId) {
-      tx.update(experiments).set({ lastRunId: row.id, lastStatus: "queued", updatedAt: row.createdAt }).where(eq(experiments.id, r.experimentId)).run();
-    }
+    this.q.insert.run({ ...row, sweep: row.sweep ? 1 : 0, config: JSON.stringify(row.config), overrides: JSON.stringify(row.overrides) });
+    if (!row.parentId) this.q.touchExperiment.run(row.id, row.createdAt, r.experimentId);
     return row;
-  });
-}
+  }
 
-export function getRun(db: Db, id: string): RunRow {
-  const row = db.select().from(runs).where(eq(runs.id, id)).get();
-  if (!row) throw notFound("run", id);
-  return row;
-}
-
-export function listRuns(
-  db: Db,
-  f: { experimentId?: string | undefined; parentId?: string | undefined; status?: RunStatus | undefined; limit: number; cursor?: string | null | undefined },
-): { items: RunRow[]; nextCursor: string | null } {
-  const conds: SQL[] = [];
-  if (f.experimentId) conds.push(eq(runs.experimentId, f.experimentId));
-  if (f.parentId) conds.push(eq(runs.parentId, f.parentId));
-  if (f.status) conds.push(eq(runs.status, f.status));
-  const offset = Math.max(0, Number.parseInt(f.cursor ?? "0", 10) || 0);
-  const rows = db
-    .select()
-    .from(runs)
-    .where(conds.length ? and(...conds) : undefined)
-    .orderBy(desc(runs.seq))
-    .limit(f.limit + 1)
-    .offset(offset)
-    .all();
-  return { items: rows.slice(0, f.limit), nextCursor: rows.length > f.limit ? String(offset + f.limit) : null };
-}
-
-/** The oldest queued run that has a job (sweep parents have none). */
-export function nextQueued(db: Db): RunRow | undefined {
-  return db
-    .select()
-    .from(runs)
-    .where(and(eq(runs.status, "queued"), sql`${runs.job} IS NOT NULL`))
-    .orderBy(asc(runs.seq))
-    .limit(1)
-    .get();
-}
-
-export interface StatusChange {
-  status: RunStatus;
-  gpu?: string | null;
-  pid?: number | null;
-  reason?: string | null;
-  errorType?: string | null;
-  traceback?: string | null;
-  result?: unknown;
-  repro?: Record<string, unknown> | null;
-}
-
-/**
- * Moves a run to a new status (only from `from`, so racing transitions cannot overwrite each
- * other), stamps start/finish times, and keeps the experiment's and sweep parent's status current.
- * Returns false when the run was not in an allowed `from` status.
- */
-export function transition(db: Db, id: string, from: readonly RunStatus[], change: StatusChange): boolean {
-  return db.transaction((tx) => {
-    const run = tx.select().from(runs).where(eq(runs.id, id)).get();
-    if (!run || !from.includes(run.status as RunStatus)) return false;
+  /**
+   * Moves a run to a new status (only from `from`, so racing transitions cannot overwrite each
+   * other), stamps start/finish times, and keeps the experiment's and sweep parent's status current.
+   * Returns false when the run was not in an allowed `from` status. Fields not in `change` are kept.
+   */
+  private move(id: string, from: readonly RunStatus[], change: StatusChange): boolean {
+    const raw = this.q.byId.get(id) as RawRun | undefined;
+    if (!raw || !from.includes(raw.status as RunStatus)) return false;
+    const run = toRow(raw);
     const now = Date.now();
     const terminal = change.status !== "queued" && change.status !== "running";
-    tx.update(runs)
-      .set({
-        ...change,
-        startedAt: change.status === "running" ? now : run.startedAt,
-        finishedAt: terminal ? now : null,
-      })
-      .where(eq(runs.id, id))
-      .run();
-    const top = run.parentId ?? id;
-    if (run.parentId) refreshParent(db, run.parentId);
-    const topRun = tx.select({ status: runs.status }).from(runs).where(eq(runs.id, top)).get();
-    tx.update(experiments)
-      .set({ lastStatus: topRun?.status ?? change.status, updatedAt: now })
-      .where(and(eq(experiments.id, run.experimentId), eq(experiments.lastRunId, top)))
-      .run();
+    const next = { ...run, ...change };
+    this.q.update.run({
+      id,
+      status: next.status,
+      gpu: next.gpu,
+      pid: next.pid,
+      reason: next.reason,
+      errorType: next.errorType,
+      traceback: next.traceback,
+      result: json(next.result),
+      repro: json(next.repro),
+      startedAt: change.status === "running" ? now : run.startedAt,
+      finishedAt: terminal ? now : null,
+    });
+    if (run.parentId) this.refreshParent(run.parentId, now);
+    this.q.topStatus.run({ top: run.parentId ?? id, now, experimentId: run.experimentId });
     return true;
-  });
-}
-
-/** A sweep parent's status follows its children: running while any runs, then the worst outcome. */
-function refreshParent(db: Db, parentId: string): void {
-  const counts = db
-    .select({ status: runs.status, n: sql<number>`count(*)` })
-    .from(runs)
-    .where(eq(runs.parentId, parentId))
-    .groupBy(runs.status)
-    .all();
-  const n = (s: RunStatus) => counts.find((c) => c.status === s)?.n ?? 0;
-  const total = counts.reduce((a, c) => a + c.n, 0);
-  let status: RunStatus;
-  if (n("running") > 0 || (n("queued") > 0 && n("queued") < total)) status = "running";
-  else if (n("queued") === total) status = "queued";
-  else if (n("failed") > 0) status = "failed";
-  else if (n("interrupted") > 0) status = "interrupted";
-  else if (n("cancelled") > 0) status = "cancelled";
-  else status = "succeeded";
-  const terminal = status !== "queued" && status !== "running";
-  db.update(runs)
-    .set({ status, finishedAt: terminal ? Date.now() : null })
-    .where(eq(runs.id, parentId))
-    .run();
-}
-
-/** After a restart: runs that were executing have lost their runner; mark them retryable. */
-export function interruptOrphans(db: Db): string[] {
-  const orphans = db.select({ id: runs.id }).from(runs).where(and(eq(runs.status, "running"), sql`${runs.job} IS NOT NULL`)).all();
-  for (const { id } of orphans) {
-    transition(db, id, ["running"], { status: "interrupted", reason: "the server stopped while this run was executing; retry it", pid: null });
   }
-  return orphans.map((o) => o.id);
+
+  /** A sweep parent's status follows its children: running while any runs, then the worst outcome. */
+  private refreshParent(parentId: string, now: number): void {
+    const counts = this.q.childCounts.all(parentId) as { status: RunStatus; n: number }[];
+    const n = (s: RunStatus) => counts.find((c) => c.status === s)?.n ?? 0;
+    const total = counts.reduce((a, c) => a + c.n, 0);
+    let status: RunStatus;
+    if (n("running") > 0 || (n("queued") > 0 && n("queued") < total)) status = "running";
+    else if (n("queued") === total) status = "queued";
+    else if (n("failed") > 0) status = "failed";
+    else if (n("interrupted") > 0) status = "interrupted";
+    else if (n("cancelled") > 0) status = "cancelled";
+    else status = "succeeded";
+    const terminal = status !== "queued" && status !== "running";
+    this.q.setParent.run(status, terminal ? now : null, parentId);
+  }
 }
