@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from cls_helpers import classification_config
+from results_schema import validate_run
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -37,7 +38,7 @@ def test_smoke_run_end_to_end(tmp_path):
     out = tmp_path / "run"
     r = cli("run", str(ROOT / "experiments" / "smoke-classification.json"), "--out", str(out), env={"WS2S_CACHE_DIR": str(tmp_path / "cache")})
     assert r.returncode == 0, r.stderr[-3000:]
-    results = json.loads((out / "results.json").read_text())
+    results = validate_run(out)  # results.json and every examples row match the results schema
     assert results["kind"] == "classification" and set(results["summary"]["methods"]) == {"naive", "edl"}
     events = [json.loads(line) for line in (out / "events.jsonl").read_text().splitlines()]
     assert [e["seq"] for e in events] == list(range(len(events)))

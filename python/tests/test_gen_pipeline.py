@@ -1,6 +1,8 @@
+import json
+
 import pytest
 
-from gen_helpers import ROOT, SMOKE, run_one_thread, smoke
+from gen_helpers import ROOT, SMOKE, run_one_thread, smoke, tiny
 from ws2s.config import ConfigError, load_config
 from ws2s.events import CollectingEmitter
 
@@ -81,3 +83,53 @@ def test_reinit_draws_from_the_seed_alone():
     assert all(torch.equal(x, y) for x, y in zip(a, b))
     assert not all(torch.equal(x, y) for x, y in zip(a, c))
     assert all(float(layer.self_attn.out_proj.bias.abs().max()) == 0 for layer in s.decoder.layers)  # PyTorch's init
+
+
+def test_a_second_run_takes_weak_models_and_labels_from_the_cache_with_the_same_numbers(tmp_path):
+    raw = tiny()
+    del raw["dpo"]
+    config = load_config(raw)
+    first = run_one_thread(config, tmp_path / "a", cache_dir=tmp_path / "cache")
+    second = run_one_thread(config, tmp_path / "b", cache_dir=tmp_path / "cache")
+    assert first["cache"]["misses"] == 2 and first["cache"]["hits"] == 0  # one weak model, one set of weak labels
+    assert second["cache"]["hits"] == 2 and second["cache"]["misses"] == 0
+    assert second["cache"]["by_kind"] == {"weak_models": {"hits": 1, "misses": 0}, "weak_labels": {"hits": 1, "misses": 0}}
+    assert second["per_seed"] == first["per_seed"]
+
+
+def test_a_method_whose_loss_turns_nan_fails_alone(tmp_path, monkeypatch):
+    """The soft student diverges at step 2: the run finishes with naive (and its DPO refinement) scored,
+    soft recorded failed with the reason and step, and results.json and examples.jsonl written."""
+    from ws2s.generation import students
+
+    real = students.STEPS["soft"]
+
+    def diverging(labels, tokenizer, weights, params):
+        sequences, tensors, make_step = real(labels, tokenizer, weights, params)
+
+        def nan_at_step_2(memory):
+            step, calls = make_step(memory), []
+
+            def loss(model, batch, progress):
+                calls.append(progress)
+                out = step(model, batch, progress)
+                return out * float("nan") if len(calls) == 3 else out
+
+            return loss
+
+        return sequences, tensors, nan_at_step_2
+
+    monkeypatch.setitem(students.STEPS, "soft", diverging)
+    config = load_config(tiny(methods=[{"name": "soft", "loss": "soft"}, {"name": "naive", "loss": "xent"}],
+                              dpo={"candidates": 2, "epochs": 1, "method": "naive"}))
+    results = run_one_thread(config, tmp_path / "run")
+    [failure] = results["failures"]
+    assert (failure["seed"], failure["method"], failure["stage"], failure["step"]) == (0, "soft", "student", 2)
+    assert failure["reason"].startswith("NonFiniteLoss: student/soft: the training loss is not finite at step 2")
+    seed = results["per_seed"][0]
+    assert seed["students"]["soft"] == {"status": "failed", "reason": failure["reason"], "step": 2}
+    assert 0 <= seed["students"]["naive"]["f1"] <= 1 and "naive+dpo" in seed["students"]
+    assert results["summary"]["methods"]["soft"]["status"] == "failed"
+    assert set(results["summary"]["methods"]) == {"soft", "naive", "naive+dpo"}
+    rows = [json.loads(line) for line in (tmp_path / "run" / "examples.jsonl").read_text().splitlines()]
+    assert rows and all(set(r["students"]) == {"naive", "naive+dpo"} for r in rows)

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 import torch
 
+from results_schema import validate_run
 from ws2s.config import ConfigError, load_config
 from ws2s.jobs.experiment import run_experiment
 from ws2s.train.launch import DistributedRunError, JsonlTail, check_world, run_distributed
@@ -172,7 +173,7 @@ def test_the_smoke_config_runs_data_parallel_on_two_cpu_processes(tmp_path):
     out = tmp_path / "run"
     result = run_experiment({"config": smoke(distributed={"nproc": 2}), "out_dir": str(out)}, events.append)
 
-    assert result == json.loads((out / "results.json").read_text())  # rank 0's results
+    assert result == validate_run(out)  # rank 0's results, in the results contract
     assert result["summary"]["best_method"] in {"naive", "edl"}
     assert result["per_seed"][0]["ceiling"]["accuracy"] > 0.8  # the strong model learned under DDP (0.96)
     assert sorted(p.name for p in out.iterdir()) == ["events.jsonl", "examples.jsonl", "results.json"]

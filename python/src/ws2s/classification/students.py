@@ -14,7 +14,7 @@ from ws2s.classification.strong import StrongModel, batch_rng, forward
 from ws2s.losses import dirichlet_uncertainty, loss_fn, member_weights, xent
 from ws2s.methods import METHODS
 from ws2s.metrics import accuracy
-from ws2s.train.loop import train
+from ws2s.train.loop import grad_clip, train
 
 
 def weak_targets(method: dict, weak: dict, split: str) -> torch.Tensor:
@@ -54,7 +54,8 @@ def train_strong(strong: StrongModel, data: SplitData, target: torch.Tensor, ste
 
     info = train(model, lambda epoch: train_in.batches(settings["batch_size"], target, rng), step_loss,
                  epochs=settings["epochs"], lr=settings["lr"], weight_decay=settings["weight_decay"],
-                 device=ctx.device, precision=ctx.precision, evaluate=evaluate, emit=ctx.emit, key=key)
+                 device=ctx.device, precision=ctx.precision, evaluate=evaluate, emit=ctx.emit, key=key,
+                 max_grad_norm=grad_clip(settings))
     return strong.logits(model, strong.inputs(data.idx["test"])), {k: info[k] for k in ("steps", "best_epoch", "seconds")}
 
 
