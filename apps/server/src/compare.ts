@@ -1,3 +1,4 @@
+import { ExperimentResults } from "@ws2s/schema";
 import { diffConfigs, type ConfigDifference } from "./config-paths.js";
 
 export interface PgrCell {
@@ -8,7 +9,7 @@ export interface PgrCell {
 
 export interface CompareTable {
   runs: { id: string; experimentId: string; name: string; status: string }[];
-  /** One row per method found in any run's results; cells follow `runs` (null: method absent). */
+  /** One row per method found in any run's results; cells follow `runs` (null: no PGR for the method in that run). */
   pgr: { method: string; cells: (PgrCell | null)[] }[];
   configDiff: ConfigDifference[];
 }
@@ -33,58 +34,24 @@ export function compareRuns(runs: readonly ComparedRun[]): CompareTable {
   };
 }
 
+/** A run's stored result as the results contract types it; null when absent or not a results.json (a failed run, a test job). */
+export function parseResults(result: unknown): ExperimentResults | null {
+  if (result === null || result === undefined) return null;
+  const parsed = ExperimentResults.safeParse(result);
+  return parsed.success ? parsed.data : null;
+}
+
 /**
- * PGR per method from a results object. ws2s results carry `summary.methods.<name>.pgr` =
- * {pgr, low, high, ...} (PGR vs the mean weak model, bootstrap CI over seeds); other shapes are
- * searched for any object with a `pgr` field, named by its `name`/`method` field or else its key,
- * where `pgr` is a number or {pgr|mean|value|estimate, ci: [lo, hi] | low/high | lo/hi}.
+ * PGR per method (`summary.methods.<name>.pgr`: PGR vs the mean weak model with its interval over
+ * seeds). A method that failed, or whose PGR is undefined (ceiling not above weak), has no cell.
  */
 export function pgrByMethod(result: unknown): Map<string, PgrCell> {
   const out = new Map<string, PgrCell>();
-  const methods = (result as { summary?: { methods?: unknown } } | null)?.summary?.methods;
-  if (methods && typeof methods === "object" && !Array.isArray(methods)) {
-    for (const [name, m] of Object.entries(methods as Record<string, { pgr?: unknown }>)) {
-      const cell = toCell(m?.pgr, m ?? {});
-      if (cell) out.set(name, cell);
-    }
-    return out;
+  const r = parseResults(result);
+  if (!r) return out;
+  for (const [name, m] of Object.entries(r.summary.methods)) {
+    if (m.status === "failed" || m.pgr.pgr === null) continue;
+    out.set(name, { pgr: m.pgr.pgr, ciLow: m.pgr.low, ciHigh: m.pgr.high });
   }
-  const walk = (v: unknown, key: string) => {
-    if (Array.isArray(v)) {
-      v.forEach((x) => walk(x, key));
-      return;
-    }
-    if (!v || typeof v !== "object") return;
-    const o = v as Record<string, unknown>;
-    if ("pgr" in o) {
-      const cell = toCell(o.pgr, o);
-      const name = typeof o.name === "string" ? o.name : typeof o.method === "string" ? o.method : key;
-      if (cell && !out.has(name)) out.set(name, cell);
-      return;
-    }
-    for (const [k, x] of Object.entries(o)) walk(x, k);
-  };
-  walk(result, "");
   return out;
-}
-
-function num(v: unknown): number | null {
-  return typeof v === "number" && Number.isFinite(v) ? v : null;
-}
-
-function toCell(pgr: unknown, owner: Record<string, unknown>): PgrCell | null {
-  if (typeof pgr === "number") {
-    const ci = Array.isArray(owner.pgr_ci) ? owner.pgr_ci : null;
-    return { pgr, ciLow: num(ci?.[0]), ciHigh: num(ci?.[1]) };
-  }
-  if (!pgr || typeof pgr !== "object") return null;
-  const p = pgr as Record<string, unknown>;
-  const value = num(p.pgr) ?? num(p.mean) ?? num(p.value) ?? num(p.estimate) ?? num(p.point);
-  if (value === null) return null;
-  const ci = Array.isArray(p.ci) ? p.ci : null;
-  return {
-    pgr: value,
-    ciLow: num(ci?.[0]) ?? num(p.lo) ?? num(p.ci_low) ?? num(p.low) ?? num(p.lower),
-    ciHigh: num(ci?.[1]) ?? num(p.hi) ?? num(p.ci_high) ?? num(p.high) ?? num(p.upper),
-  };
 }

@@ -36,6 +36,17 @@ describe("config form helpers", () => {
     expect([...c.errors.keys()].sort()).toEqual(["name", "strong_train.epochs"]);
   });
 
+  it("offers the registered losses, weak architectures and built-in tasks as choices, and flags another name", () => {
+    const cls = CONFIG_SCHEMA.oneOf!.find((b) => b.properties?.kind?.const === "classification")!;
+    expect(cls.properties!.methods!.items!.properties!.loss!.enum).toEqual(expect.arrayContaining(["xent", "logconf", "edl"]));
+    expect(cls.properties!.weak!.items!.properties!.arch!.enum).toEqual(expect.arrayContaining(["bow", "cnn", "hf"]));
+    const builtin = cls.properties!.task!.oneOf!.find((b) => b.properties?.source?.const === "builtin")!;
+    expect(builtin.properties!.name!.enum).toEqual(["synonyms"]);
+    const smoke = PRESETS.find((p) => p.id === "smoke")!.config;
+    const c = checkConfig({ ...smoke, methods: [{ name: "a", loss: "nope" }] });
+    expect(c.ok ? [] : [...c.errors.keys()]).toEqual(["methods.0.loss"]);
+  });
+
   it("parses sweep values as numbers, words or a JSON array", () => {
     expect(parseValues("0.001, 0.003")).toEqual([0.001, 0.003]);
     expect(parseValues("a, b")).toEqual(["a", "b"]);

@@ -1,8 +1,14 @@
+import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { asResults, reliability, summaryCsv, type ExampleRow } from "../src/lib/results";
+import { asResults, okMethods, parseExamples, reliability, summaryCsv, vsNaive, type ClassificationExampleRow } from "../src/lib/results";
 
-const row = (label: string, gold: string, confidence: number): ExampleRow => ({
+// Real outputs of the smoke runs (packages/schema/fixtures/README.md).
+const fixture = (name: string) => readFileSync(new URL(`../../../packages/schema/fixtures/${name}`, import.meta.url), "utf8");
+const results = (name: string) => JSON.parse(fixture(`${name}.results.json`));
+
+const row = (label: string, gold: string, confidence: number): ClassificationExampleRow => ({
   seed: 0,
+  split: "test",
   index: 0,
   text: "t",
   gold,
@@ -23,27 +29,50 @@ describe("results views", () => {
     expect(r.ece).toBeCloseTo(0.5 * 0.05 + 0.5 * 0.05, 12);
   });
 
-  it("writes a summary CSV with one row per model and PGR with its CI", () => {
-    const ci = (m: number) => ({ mean: m, low: m - 0.1, high: m + 0.1 });
-    const r = asResults({
-      kind: "classification",
-      summary: {
-        weak_mean: ci(0.6),
-        ensemble: ci(0.62),
-        ceiling: ci(0.9),
-        methods: { edl: { loss: "edl", accuracy: ci(0.8), auroc: ci(0.85), ece: ci(0.05), pgr: { pgr: 0.66, low: 0.5, high: 0.8 } } },
-        best_method: "edl",
-      },
-    });
-    expect(r).not.toBeNull();
-    const lines = summaryCsv(r!).trim().split("\n");
-    expect(lines[0]).toBe("model,loss,accuracy,accuracy_low,accuracy_high,auroc,ece,pgr,pgr_low,pgr_high");
-    expect(lines).toHaveLength(5);
-    expect(lines[4]).toBe("edl,edl,0.8,0.7000000000000001,0.9,0.85,0.05,0.66,0.5,0.8");
+  it("writes a summary CSV of a classification run: one row per model, PGR with its interval", () => {
+    const raw = results("classification-2seeds");
+    const r = asResults(raw)!;
+    const lines = summaryCsv(r).trim().split("\n");
+    expect(lines[0]).toBe("model,loss,accuracy,accuracy_low,accuracy_high,auroc,ece,pgr,pgr_low,pgr_high,status");
+    expect(lines).toHaveLength(6); // header, weak mean, ensemble, ceiling, naive, edl
+    const naive = raw.summary.methods.naive;
+    expect(lines[4]).toBe(
+      ["naive", "xent", naive.accuracy.mean, naive.accuracy.low, naive.accuracy.high, naive.auroc.mean, naive.ece.mean, naive.pgr.pgr, naive.pgr.low, naive.pgr.high, "ok"].join(","),
+    );
   });
 
-  it("does not mistake a result without a summary for experiment results", () => {
+  it("writes a failed method's CSV row blank and leaves it out of the methods with numbers", () => {
+    const raw = results("classification");
+    raw.summary.methods.edl = { status: "failed", loss: "edl", reason: "non-finite loss at step 3" };
+    const r = asResults(raw)!;
+    expect(okMethods(r).map(([n]) => n)).toEqual(["naive"]);
+    expect(summaryCsv(r).trim().split("\n")[5]).toBe("edl,edl,,,,,,,,,failed");
+  });
+
+  it("shows a generation run's exact F1 and reads its paired difference vs naive", () => {
+    const raw = results("generation");
+    raw.summary.methods.soft.vs_naive = { f1: { diff: 0.1, low: 0, high: 0.2 }, pgr: { diff: null, low: null, high: null }, n_seeds: 1 };
+    const r = asResults(raw)!;
+    expect(summaryCsv(r).split("\n")[0]).toBe("model,loss,f1,f1_low,f1_high,exact_match,pgr,pgr_low,pgr_high,status");
+    const soft = okMethods(r).find(([n]) => n === "soft")![1];
+    expect(vsNaive(soft, "f1")).toEqual({ diff: 0.1, low: 0, high: 0.2 });
+  });
+
+  it("does not take a result that breaks the contract for experiment results", () => {
     expect(asResults({ echo: 1 })).toBeNull();
     expect(asResults(null)).toBeNull();
+    const raw = results("classification");
+    raw.summary.methods.naive.pgr = { mean: 0.4, ci: [0.2, 0.6] };
+    expect(asResults(raw)).toBeNull();
+  });
+
+  it("parses examples.jsonl by kind and names a line that is not an example row", () => {
+    const cls = parseExamples(fixture("classification.examples.jsonl"));
+    expect(cls.kind).toBe("classification");
+    expect(cls.rows).toHaveLength(3);
+    const gen = parseExamples(fixture("generation.examples.jsonl"));
+    expect(gen.kind).toBe("generation");
+    const bad = fixture("classification.examples.jsonl") + JSON.stringify({ seed: 0, text: "x" }) + "\n";
+    expect(() => parseExamples(bad)).toThrow(/line 4/);
   });
 });

@@ -1,25 +1,8 @@
 "use client";
 import { useMemo, useState } from "react";
-import type { Prediction } from "../lib/results";
+import type { ClassificationExampleRow, GenerationExampleRow } from "../lib/results";
 
-/** One line of examples.jsonl: classification (text/gold/weak/ensemble/students) or generation (source/gold/joint/students). */
-export interface Row {
-  seed: number;
-  index?: number;
-  text?: string;
-  source?: string;
-  gold: string | number;
-  weak?: Record<string, Prediction | Hypothesis[]>;
-  ensemble?: Prediction;
-  joint?: string;
-  students: Record<string, Prediction | string>;
-}
-
-interface Hypothesis {
-  text: string;
-  score?: number;
-  logprob?: number;
-}
+type Prediction = ClassificationExampleRow["ensemble"];
 
 const PAGE = 100;
 
@@ -33,10 +16,9 @@ const FILTERS: { id: Filter; label: string }[] = [
 ];
 
 const same = (a: unknown, b: unknown) => String(a) === String(b);
-const pred = (p: Prediction | string | Hypothesis[] | undefined) => (p && typeof p === "object" && !Array.isArray(p) ? p : undefined);
 
 /** Gold, every weak label + confidence, the ensemble and each student; filters for weak disagreement and error copying. */
-export function ClassificationExamples({ rows }: { rows: Row[] }) {
+export function ClassificationExamples({ rows }: { rows: ClassificationExampleRow[] }) {
   const weakNames = Object.keys(rows[0]?.weak ?? {});
   const students = Object.keys(rows[0]?.students ?? {});
   const [student, setStudent] = useState(students[0] ?? "");
@@ -85,17 +67,17 @@ export function ClassificationExamples({ rows }: { rows: Row[] }) {
           </thead>
           <tbody>
             {shown.slice(0, limit).map((r, i) => (
-              <tr key={`${r.seed}-${r.index ?? i}`}>
+              <tr key={`${r.seed}-${r.index}-${i}`}>
                 <td>{r.text}</td>
                 <td>
                   <strong>{String(r.gold)}</strong>
                 </td>
                 {weakNames.map((w) => (
-                  <PredCell key={w} p={pred(r.weak?.[w])} gold={r.gold} />
+                  <PredCell key={w} p={r.weak[w]} gold={r.gold} />
                 ))}
                 <PredCell p={r.ensemble} gold={r.gold} />
                 {students.map((s) => (
-                  <PredCell key={s} p={pred(r.students[s])} gold={r.gold} />
+                  <PredCell key={s} p={r.students[s]} gold={r.gold} />
                 ))}
               </tr>
             ))}
@@ -112,15 +94,15 @@ export function ClassificationExamples({ rows }: { rows: Row[] }) {
   );
 }
 
-function keep(r: Row, f: Filter, student: string): boolean {
+function keep(r: ClassificationExampleRow, f: Filter, student: string): boolean {
   if (f === "all") return true;
-  if (f === "disagree") return new Set(Object.values(r.weak ?? {}).map((p) => String(pred(p)?.label))).size > 1;
-  const s = pred(r.students[student]);
+  if (f === "disagree") return new Set(Object.values(r.weak).map((p) => String(p.label))).size > 1;
+  const s = r.students[student];
   if (!s) return false;
   if (f === "wrong") return !same(s.label, r.gold);
-  const weakWrong = r.ensemble !== undefined && !same(r.ensemble.label, r.gold);
+  const weakWrong = !same(r.ensemble.label, r.gold);
   if (f === "fixed") return weakWrong && same(s.label, r.gold);
-  return weakWrong && same(s.label, r.ensemble!.label);
+  return weakWrong && same(s.label, r.ensemble.label);
 }
 
 function PredCell({ p, gold }: { p: Prediction | undefined; gold: unknown }) {
@@ -134,8 +116,8 @@ function PredCell({ p, gold }: { p: Prediction | undefined; gold: unknown }) {
   );
 }
 
-/** Source and gold, the weak N-best lists, the joint decode and each student's output side by side. */
-export function GenerationExamples({ rows }: { rows: Row[] }) {
+/** Source and gold, the weak models' joint decode and each student's output side by side. */
+export function GenerationExamples({ rows }: { rows: GenerationExampleRow[] }) {
   const [limit, setLimit] = useState(50);
   const [onlyWrong, setOnlyWrong] = useState(false);
   const shown = onlyWrong ? rows.filter((r) => Object.values(r.students).some((s) => !same(s, r.gold))) : rows;
@@ -151,37 +133,15 @@ export function GenerationExamples({ rows }: { rows: Row[] }) {
               <strong>source</strong> {r.source}
             </div>
             <div className="mono">
-              <strong>gold</strong> {String(r.gold)}
+              <strong>gold</strong> {r.gold}
             </div>
-            <div className="grid2" style={{ marginTop: 6 }}>
-              {r.weak && (
-                <div>
-                  <h3>weak N-best</h3>
-                  {Object.entries(r.weak).map(([w, hyps]) => (
-                    <div key={w}>
-                      <em>{w}</em>
-                      <ol className="mono" style={{ margin: "2px 0 6px" }}>
-                        {(Array.isArray(hyps) ? hyps : []).map((h, j) => (
-                          <li key={j} className={same(typeof h === "string" ? h : h.text, r.gold) ? "right" : undefined}>
-                            {typeof h === "string" ? h : h.text}
-                            {typeof h !== "string" && (h.score ?? h.logprob) !== undefined && <span className="muted"> ({(h.score ?? h.logprob)!.toFixed(2)})</span>}
-                          </li>
-                        ))}
-                      </ol>
-                    </div>
-                  ))}
-                </div>
-              )}
-              <div>
-                <h3>joint decode → students</h3>
-                <div className={`mono ${same(r.joint, r.gold) ? "right" : "wrong"}`}>joint: {r.joint ?? "—"}</div>
-                {Object.entries(r.students).map(([n, out]) => (
-                  <div key={n} className={`mono ${same(out, r.gold) ? "right" : "wrong"}`}>
-                    {n}: {typeof out === "string" ? out : String(out.label)}
-                  </div>
-                ))}
+            <h3>joint decode → students</h3>
+            <div className={`mono ${same(r.joint, r.gold) ? "right" : "wrong"}`}>joint: {r.joint}</div>
+            {Object.entries(r.students).map(([n, out]) => (
+              <div key={n} className={`mono ${same(out, r.gold) ? "right" : "wrong"}`}>
+                {n}: {out}
               </div>
-            </div>
+            ))}
           </article>
         ))}
       </div>

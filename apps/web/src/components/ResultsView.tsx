@@ -1,7 +1,23 @@
 "use client";
 import { useQuery } from "@tanstack/react-query";
 import { useMemo } from "react";
-import { asResults, BAYESIAN_LOSSES, download, metricOf, parseJsonl, reliability, score, summaryCsv, type ExampleRow, type ExperimentResults } from "../lib/results";
+import {
+  asResults,
+  BAYESIAN_LOSSES,
+  download,
+  extraScores,
+  failedMethods,
+  intervalLabel,
+  metricOf,
+  okMethods,
+  parseExamples,
+  reliability,
+  score,
+  summaryCsv,
+  vsNaive,
+  type ExperimentResults,
+  type PairedDiff,
+} from "../lib/results";
 import { useTRPC } from "../lib/trpc";
 import { Bars } from "./Bars";
 import { fmt } from "./VirtualTable";
@@ -20,24 +36,37 @@ export function ResultsView({ runId, result }: { runId: string; result: unknown 
       </>
     );
   }
-  const methods = Object.entries(r.summary.methods);
+  const methods = okMethods(r);
+  const failed = failedMethods(r);
   const s = r.summary;
   const metric = metricOf(r);
-  const extra = metric === "accuracy" ? ["auroc", "ece"] : ["exact_match"];
-  const best = s.best_method ? s.methods[s.best_method] : undefined;
+  const extra = extraScores(r);
+  const best = methods.find(([n]) => n === s.best_method)?.[1];
+  const showNaive = methods.some(([, m]) => m.vs_naive !== undefined);
+  const seeds = `${r.seeds.length} seed${r.seeds.length === 1 ? "" : "s"}`;
   return (
     <section aria-label="Results" data-testid="results">
       <Downloads runId={runId} result={result} r={r} />
       {best && (
         <p data-testid="pgr-headline">
           Best method <strong>{s.best_method}</strong>: PGR <strong>{fmt(best.pgr.pgr)}</strong>
-          {ci(best.pgr.low, best.pgr.high)} (95% bootstrap CI over {r.seeds.length} seed{r.seeds.length === 1 ? "" : "s"})
+          {ci(best.pgr.low, best.pgr.high)} ({best.pgr.low === null ? `${seeds}: no interval` : `${intervalLabel(best.pgr)} over ${seeds}`})
         </p>
       )}
       {r.flags.length > 0 && (
         <ul className="wrong">
           {r.flags.map((f) => (
             <li key={f}>{f}</li>
+          ))}
+        </ul>
+      )}
+      {(r.failures ?? []).length > 0 && (
+        <ul className="wrong" data-testid="failures">
+          {r.failures!.map((f) => (
+            <li key={`${f.method}-${f.seed}`}>
+              {f.method} failed in seed {f.seed} ({f.stage}
+              {f.step !== null ? `, step ${f.step}` : ""}): {f.reason}
+            </li>
           ))}
         </ul>
       )}
@@ -75,6 +104,7 @@ export function ResultsView({ runId, result }: { runId: string; result: unknown 
             ))}
             <th className="num">PGR [95% CI]</th>
             <th className="num">PGR vs ensemble</th>
+            {showNaive && <th className="num">{metric} − naive [95% CI]</th>}
           </tr>
         </thead>
         <tbody>
@@ -95,7 +125,15 @@ export function ResultsView({ runId, result }: { runId: string; result: unknown 
                 {fmt(m.pgr.pgr)}
                 {ci(m.pgr.low, m.pgr.high)}
               </td>
-              <td className="num">{fmt(m.pgr_vs_ensemble?.pgr)}</td>
+              <td className="num">{fmt(m.pgr_vs_ensemble.pgr)}</td>
+              {showNaive && <td className="num"><NaiveDiff d={vsNaive(m, metric)} /></td>}
+            </tr>
+          ))}
+          {failed.map((f) => (
+            <tr key={f.name} className="wrong">
+              <td>{f.name}</td>
+              <td>{f.loss}</td>
+              <td colSpan={extra.length + 3 + (showNaive ? 1 : 0)}>failed: {f.reason}</td>
             </tr>
           ))}
           <tr className="muted">
@@ -104,12 +142,23 @@ export function ResultsView({ runId, result }: { runId: string; result: unknown 
             <td className="num">
               {fmt(s.weak_mean.mean)} / {fmt(s.ensemble.mean)} / {fmt(s.ceiling.mean)}
             </td>
-            <td colSpan={extra.length + 2} />
+            <td colSpan={extra.length + 2 + (showNaive ? 1 : 0)} />
           </tr>
         </tbody>
       </table>
       <Calibration runId={runId} r={r} />
     </section>
+  );
+}
+
+function NaiveDiff({ d }: { d: PairedDiff | undefined }) {
+  if (!d) return <>—</>;
+  return (
+    <>
+      {d.diff !== null && d.diff > 0 ? "+" : ""}
+      {fmt(d.diff)}
+      {ci(d.low, d.high)}
+    </>
   );
 }
 
@@ -131,16 +180,26 @@ function Downloads({ runId, result, r }: { runId: string; result: unknown; r: Ex
 /** Reliability diagram and confidence histogram for each Bayesian (evidential) student. */
 function Calibration({ runId, r }: { runId: string; r: ExperimentResults }) {
   // Per-example confidences exist for classification students (generation examples hold texts).
-  const bayes = r.kind === "classification" ? Object.entries(r.summary.methods).filter(([, m]) => BAYESIAN_LOSSES.has(m.loss)) : [];
+  const bayes = r.kind === "classification" ? okMethods(r).filter(([, m]) => BAYESIAN_LOSSES.has(m.loss)) : [];
   const trpc = useTRPC();
   const q = useQuery({ ...trpc.run.file.queryOptions({ id: runId, path: "examples.jsonl" }), enabled: bayes.length > 0, staleTime: Infinity });
-  const rows = useMemo(() => (q.data ? parseJsonl<ExampleRow>(q.data.text) : []), [q.data]);
+  const parsed = useMemo(() => {
+    if (!q.data) return { rows: [] };
+    try {
+      const ex = parseExamples(q.data.text);
+      return { rows: ex.kind === "classification" ? ex.rows : [] };
+    } catch (e) {
+      return { rows: [], error: e as Error };
+    }
+  }, [q.data]);
+  const rows = parsed.rows;
   if (bayes.length === 0) return null;
   return (
     <>
       <h3>Calibration of the Bayesian student{bayes.length > 1 ? "s" : ""}</h3>
       {q.isPending && <Loading what="per-example predictions" />}
       {q.error && <Failed what="examples.jsonl" error={q.error} />}
+      {parsed.error && <Failed what="examples.jsonl" error={parsed.error} />}
       {rows.length > 0 &&
         bayes.map(([name]) => {
           const rel = reliability(rows, name);

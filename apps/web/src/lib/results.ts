@@ -1,76 +1,80 @@
-// Typed views of what a run returns (results.json) and writes (examples.jsonl). The Python
-// classification recipe owns these shapes (ws2s/classification/report.py); everything here reads
-// defensively, because a failed or older run may lack parts.
+// Views of what a run returns (results.json) and writes (examples.jsonl). Their shapes are the results
+// contract of @ws2s/schema (the Python pipelines' tests validate every file they write against it);
+// nothing here guesses a field.
+import {
+  ClassificationExampleRow,
+  ExperimentResults,
+  GenerationExampleRow,
+  pgrMetric,
+  type Interval,
+  type MethodSummary,
+  type PairedDiff,
+} from "@ws2s/schema";
 
-export interface Ci {
-  mean: number | null;
-  low: number | null;
-  high: number | null;
-  per_seed?: (number | null)[];
-}
+export type { ClassificationExampleRow, ExperimentResults, GenerationExampleRow, MethodSummary, PairedDiff };
+export type Ci = Interval;
 
-export interface PgrCi {
-  pgr: number | null;
-  low: number | null;
-  high: number | null;
-  flagged?: boolean;
-  reason?: string | null;
-}
-
-/** A method's aggregate: its loss, PGR, and scores (accuracy/auroc/ece or f1/exact_match) with CIs. */
-export interface MethodSummary {
-  loss: string;
-  pgr: PgrCi;
-  pgr_vs_ensemble?: PgrCi;
-  [score: string]: Ci | PgrCi | string | undefined;
-}
-
-export interface ExperimentResults {
-  name: string;
-  kind: string;
-  seeds: number[];
-  /** `metric`: the score PGR is computed on ("f1" for generation; absent = "accuracy"). */
-  summary: { metric?: string; weak_mean: Ci; ensemble: Ci; ceiling: Ci; methods: Record<string, MethodSummary>; best_method: string | null };
-  flags: string[];
-  timings?: { total_s: number };
-}
-
-export interface Prediction {
-  label: string | number;
-  confidence: number;
-  uncertainty?: number;
-}
-
-export interface ExampleRow {
-  seed: number;
-  index: number;
-  text: string;
-  gold: string | number;
-  weak: Record<string, Prediction>;
-  ensemble: Prediction;
-  students: Record<string, Prediction>;
-}
-
-const isObj = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
-
+/** The run's results, or null when the stored result is not a results.json (a failed run's, a test job's). */
 export function asResults(result: unknown): ExperimentResults | null {
-  if (!isObj(result) || !isObj(result.summary) || !isObj(result.summary.methods) || !isObj(result.summary.ceiling)) return null;
-  return { flags: [], seeds: [], ...result } as unknown as ExperimentResults;
+  const parsed = ExperimentResults.safeParse(result);
+  return parsed.success ? parsed.data : null;
 }
 
-export const metricOf = (r: ExperimentResults) => r.summary.metric ?? "accuracy";
+/** The score PGR is computed on: "accuracy" (classification), "f1" or "slu_f1" (generation). */
+export const metricOf = pgrMetric;
 
-/** A method's score with CI by name (accuracy, f1, auroc, …), if it has one. */
-export function score(m: MethodSummary | undefined, key: string): Ci | undefined {
-  const v = m?.[key];
-  return isObj(v) && "mean" in v ? (v as Ci) : undefined;
+/** Scores a method summary may carry, each an interval over seeds. */
+export type ScoreKey = "accuracy" | "auroc" | "ece" | "f1" | "exact_match" | "slu_f1" | "word_f1" | "char_f1";
+
+/** A method's score with its interval (undefined when the method's kind has no such score). */
+export function score(m: MethodSummary | undefined, key: ScoreKey): Ci | undefined {
+  return (m as Partial<Record<ScoreKey, Ci>> | undefined)?.[key];
 }
 
-export function parseJsonl<T>(text: string): T[] {
-  return text
-    .split("\n")
-    .filter((l) => l.trim())
-    .map((l) => JSON.parse(l) as T);
+/** The scores shown beside the PGR metric: AUROC and ECE, or exact match and whichever SLU scores the run has. */
+export function extraScores(r: ExperimentResults): ScoreKey[] {
+  if (r.kind === "classification") return ["auroc", "ece"];
+  const methods = okMethods(r).map(([, m]) => m);
+  const extra: ScoreKey[] = ["f1", "exact_match", "slu_f1", "word_f1", "char_f1"];
+  return extra.filter((k) => k !== r.summary.metric && methods.some((m) => score(m, k) !== undefined));
+}
+
+/** A method minus the naive student, per seed, in the PGR metric (undefined when the run has no paired comparison). */
+export function vsNaive(m: MethodSummary, metric: ReturnType<typeof metricOf>): PairedDiff | undefined {
+  const v = m.vs_naive;
+  if (!v) return undefined;
+  return "accuracy" in v ? v.accuracy : metric === "slu_f1" ? v.slu_f1 : v.f1;
+}
+
+/** Methods with numbers, in report order (failed ones are in `failedMethods`). */
+export function okMethods(r: ExperimentResults): [string, MethodSummary][] {
+  return Object.entries(r.summary.methods).flatMap(([n, m]) => (m.status === "failed" ? [] : [[n, m] as [string, MethodSummary]]));
+}
+
+/** Methods that failed in every seed: name, loss and why. */
+export function failedMethods(r: ExperimentResults): { name: string; loss: string; reason: string }[] {
+  return Object.entries(r.summary.methods).flatMap(([name, m]) => (m.status === "failed" ? [{ name, loss: m.loss, reason: m.reason }] : []));
+}
+
+/** How the intervals were computed, for captions: "95% t-interval", "95% bootstrap CI" (older runs say neither: bootstrap). */
+export function intervalLabel(c: { method?: "t" | "bootstrap" | undefined; level?: number }): string {
+  const level = `${Math.round((c.level ?? 0.95) * 100)}%`;
+  return c.method === "t" ? `${level} t-interval` : `${level} bootstrap CI`;
+}
+
+export type Examples = { kind: "classification"; rows: ClassificationExampleRow[] } | { kind: "generation"; rows: GenerationExampleRow[] };
+
+/** examples.jsonl as typed rows; throws naming the line that is not an example row of the run's kind. */
+export function parseExamples(text: string): Examples {
+  const lines = text.split("\n").filter((l) => l.trim());
+  const generation = lines.length > 0 && GenerationExampleRow.safeParse(JSON.parse(lines[0]!)).success;
+  const schema = generation ? GenerationExampleRow : ClassificationExampleRow;
+  const rows = lines.map((l, i) => {
+    const parsed = schema.safeParse(JSON.parse(l));
+    if (!parsed.success) throw new Error(`examples.jsonl line ${i + 1} is not a ${generation ? "generation" : "classification"} example row: ${parsed.error.issues[0]?.path.join(".")} ${parsed.error.issues[0]?.message}`);
+    return parsed.data;
+  });
+  return generation ? { kind: "generation", rows: rows as GenerationExampleRow[] } : { kind: "classification", rows: rows as ClassificationExampleRow[] };
 }
 
 /** Losses whose students are evidential (Dirichlet): they get the calibration plots. */
@@ -85,7 +89,7 @@ export interface Bin {
 }
 
 /** Reliability bins (equal-width on confidence, 15 like the ECE) of one student's predictions. */
-export function reliability(rows: ExampleRow[], student: string, bins = 15): { bins: Bin[]; ece: number } {
+export function reliability(rows: ClassificationExampleRow[], student: string, bins = 15): { bins: Bin[]; ece: number } {
   const out: Bin[] = Array.from({ length: bins }, (_, i) => ({ lo: i / bins, hi: (i + 1) / bins, count: 0, accuracy: 0, confidence: 0 }));
   let n = 0;
   for (const r of rows) {
@@ -110,21 +114,22 @@ export function reliability(rows: ExampleRow[], student: string, bins = 15): { b
   return { bins: out, ece };
 }
 
-/** A flat CSV of the summary: one row per model (weak mean, ensemble, ceiling, each method). */
+/** A flat CSV of the summary: one row per model (weak mean, ensemble, ceiling, each method; a failed method's row is blank). */
 export function summaryCsv(r: ExperimentResults): string {
   const metric = metricOf(r);
-  const extra = metric === "accuracy" ? ["auroc", "ece"] : ["exact_match"];
-  const head = ["model", "loss", metric, `${metric}_low`, `${metric}_high`, ...extra, "pgr", "pgr_low", "pgr_high"];
+  const extra = extraScores(r);
+  const head = ["model", "loss", metric, `${metric}_low`, `${metric}_high`, ...extra, "pgr", "pgr_low", "pgr_high", "status"];
   const f = (v: number | null | undefined) => (v === null || v === undefined ? "" : String(v));
   const blank = [...extra, "", "", ""].map(() => "");
-  const base = (name: string, c: Ci) => [name, "", f(c.mean), f(c.low), f(c.high), ...blank];
+  const base = (name: string, c: Ci) => [name, "", f(c.mean), f(c.low), f(c.high), ...blank, ""];
   const rows: string[][] = [
     base("weak_mean", r.summary.weak_mean),
     base("ensemble", r.summary.ensemble),
     base("ceiling", r.summary.ceiling),
     ...Object.entries(r.summary.methods).map(([name, m]) => {
+      if (m.status === "failed") return [name, m.loss, "", "", "", ...blank, "failed"];
       const c = score(m, metric);
-      return [name, m.loss, f(c?.mean), f(c?.low), f(c?.high), ...extra.map((k) => f(score(m, k)?.mean)), f(m.pgr.pgr), f(m.pgr.low), f(m.pgr.high)];
+      return [name, m.loss, f(c?.mean), f(c?.low), f(c?.high), ...extra.map((k) => f(score(m, k)?.mean)), f(m.pgr.pgr), f(m.pgr.low), f(m.pgr.high), "ok"];
     }),
   ];
   const esc = (s: string) => (/[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);

@@ -1,4 +1,4 @@
-import { asResults, metricOf, score } from "./results";
+import { asResults, metricOf, okMethods, score } from "./results";
 
 /** A run as the experiments table shows it: flat, sortable values derived from the stored run. */
 export interface RunRowView {
@@ -41,7 +41,7 @@ export function toRowView(r: StoredRun): RunRowView {
   const c = r.config as { name?: string; kind?: string; task?: { source?: string; name?: string; path?: string }; methods?: { name: string }[]; tags?: string[] };
   const res = asResults(r.result);
   const best = res?.summary.best_method ?? null;
-  const bm = best ? res?.summary.methods[best] : undefined;
+  const bm = res && best ? okMethods(res).find(([n]) => n === best)?.[1] : undefined;
   return {
     id: r.id,
     seq: r.seq,

@@ -4,19 +4,25 @@ import Link from "next/link";
 import { useParams } from "next/navigation";
 import { useMemo, useState } from "react";
 import { Empty, Failed, Loading } from "../../../../src/components/States";
-import { parseJsonl } from "../../../../src/lib/results";
+import { parseExamples, type Examples } from "../../../../src/lib/results";
 import { useTRPC } from "../../../../src/lib/trpc";
-import { ClassificationExamples, GenerationExamples, type Row } from "../../../../src/components/Examples";
+import { ClassificationExamples, GenerationExamples } from "../../../../src/components/Examples";
 
 export default function ExamplesPage() {
   const { id } = useParams<{ id: string }>();
   const trpc = useTRPC();
   const file = useQuery({ ...trpc.run.file.queryOptions({ id, path: "examples.jsonl" }), retry: false, staleTime: Infinity });
-  const rows = useMemo(() => (file.data ? parseJsonl<Row>(file.data.text) : []), [file.data]);
+  const parsed = useMemo((): { examples: Examples; error?: undefined } | { examples?: undefined; error: Error } => {
+    try {
+      return { examples: file.data ? parseExamples(file.data.text) : { kind: "classification", rows: [] } };
+    } catch (e) {
+      return { error: e as Error };
+    }
+  }, [file.data]);
   const [seed, setSeed] = useState<string>("");
+  const rows = parsed.examples?.rows ?? [];
   const seeds = useMemo(() => [...new Set(rows.map((r) => r.seed))], [rows]);
-  const shown = seed === "" ? rows : rows.filter((r) => String(r.seed) === seed);
-  const generation = rows.length > 0 && typeof rows[0]!.source === "string";
+  const keep = (r: { seed: number }) => seed === "" || String(r.seed) === seed;
 
   return (
     <>
@@ -44,12 +50,14 @@ export default function ExamplesPage() {
         ) : (
           <Failed what="examples" error={file.error} />
         )
+      ) : parsed.error ? (
+        <Failed what="examples" error={parsed.error} />
       ) : rows.length === 0 ? (
         <Empty>The run wrote no examples.</Empty>
-      ) : generation ? (
-        <GenerationExamples rows={shown} />
+      ) : parsed.examples.kind === "generation" ? (
+        <GenerationExamples rows={parsed.examples.rows.filter(keep)} />
       ) : (
-        <ClassificationExamples rows={shown} />
+        <ClassificationExamples rows={parsed.examples.rows.filter(keep)} />
       )}
     </>
   );
