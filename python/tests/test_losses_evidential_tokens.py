@@ -109,3 +109,10 @@ def test_bad_inputs_are_refused():
         evidential_tokens(torch.zeros(1, 3), torch.tensor([0]), 0.0, smoothing=1.0)
     with pytest.raises(ValueError, match="one per token"):
         evidential_tokens(torch.zeros(2, 3), torch.tensor([0, 1]), 0.0, log_evidence=torch.zeros(3))
+
+
+def test_float32_stays_finite_for_huge_logits_and_a_large_vocabulary():
+    z = (torch.randn(4, 30000, generator=torch.Generator().manual_seed(0)) * 100).requires_grad_(True)
+    loss = evidential_tokens(z, torch.tensor([0, 1, 2, 3]), 1.0)
+    loss.backward()
+    assert torch.isfinite(loss) and torch.isfinite(z.grad).all()

@@ -39,14 +39,20 @@ from .evidential import dirichlet_kl_to_uniform, kl_weight
 from .xent import as_soft_target, rows
 
 
+# log S is clamped here (S ≤ 5e21, u ≥ V·2e−22): ψ(S) and α = S·p̃ stay finite in float32 whatever the
+# logits' level; beyond it the precision gets no gradient (u is ~0 there anyway).
+MAX_LOG_PRECISION = 50.0
+
+
 def log_precision(logits: torch.Tensor, log_evidence: torch.Tensor | None = None) -> torch.Tensor:
-    """log S ``[N]`` = log V + softplus(g); g = ``log_evidence`` ``[N]`` or logsumexp(z) − log V (raw logits)."""
+    """log S ``[N]`` = log V + softplus(g), at most ``MAX_LOG_PRECISION``; g = ``log_evidence`` ``[N]`` or
+    logsumexp(z) − log V (raw logits)."""
     z = rows(logits)
     v = z.shape[-1]
     g = torch.logsumexp(z, -1) - math.log(v) if log_evidence is None else log_evidence.reshape(-1).to(z.dtype)
     if g.shape[0] != z.shape[0]:
         raise ValueError(f"log_evidence has {g.shape[0]} values for {z.shape[0]} tokens; give one per token")
-    return math.log(v) + F.softplus(g)
+    return (math.log(v) + F.softplus(g)).clamp(max=MAX_LOG_PRECISION)
 
 
 def token_dirichlet(logits: torch.Tensor, log_evidence: torch.Tensor | None = None,
