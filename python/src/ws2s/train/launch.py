@@ -6,6 +6,11 @@ and calls ``function(params, emit)``; rank 0's ``emit`` writes a JSONL file, whi
 it grows and hands to the caller's ``emit`` — from the calling thread, since emitters are not
 thread-safe — and rank 0's return value is the result. A failure in any rank ends the run with the
 failing rank's error and traceback.
+
+Every process of the run dies with it, whatever dies first. torchrun starts its workers in new
+sessions, outside the job's process group that the bridge signals, so: torchrun and each worker ask
+the kernel to kill them when their parent dies (``die_with_parent``), and this launcher keeps track of
+every descendant of torchrun while it runs and kills any that are left when it ends.
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ from typing import Any, Callable
 import torch
 
 from ws2s.train.distributed import STRATEGIES, torchrun_command
+from ws2s.train.lifetime import descendants, die_with_parent, kill_tracked
 
 POLL_S = 0.2
 
@@ -83,21 +89,27 @@ def run_distributed(target: str, params: dict, nproc: int, emit: Callable[[dict]
         emit({"type": "log", "level": "info", "message": f"distributed: {nproc} processes under torchrun ({strategy}, "
               + ("NCCL on GPUs)" if device_type == "cuda" else "gloo on the CPU)")})
         tail = JsonlTail(d / "events.jsonl")
+        me = os.getpid()
+        tracked: dict[int, str] = {}  # every process torchrun started, even one that left its session
         with (d / "torchrun.log").open("wb") as log:
             proc = subprocess.Popen(torchrun_command(nproc, ["ws2s.train.worker", str(d / "spec.json")], python),
-                                    stdout=log, stderr=subprocess.STDOUT, env=run_env)
+                                    stdout=log, stderr=subprocess.STDOUT, env=run_env,
+                                    preexec_fn=lambda: die_with_parent(me))
             try:
                 while proc.poll() is None:
+                    tracked.update(descendants(proc.pid))
                     for event in tail.read():
                         emit(_unstamped(event))
                     time.sleep(POLL_S)
             finally:
                 if proc.poll() is None:  # the job was cancelled or emit raised: take the processes down
+                    tracked.update(descendants(proc.pid))
                     proc.terminate()
                     try:
                         proc.wait(5)
                     except subprocess.TimeoutExpired:
                         proc.kill()
+                kill_tracked(tracked)
         for event in tail.read():
             emit(_unstamped(event))
         if proc.returncode != 0 or not Path(spec["result"]).exists():

@@ -3,10 +3,16 @@
 
 It joins the process group, calls the spec's ``target(params, emit)`` — on rank 0 ``emit`` writes the
 events file the launcher relays and the return value goes to the result file; other ranks emit nothing —
-and writes the first failing rank's error for the launcher to report.
+and writes the first failing rank's error for the launcher to report. It dies with torchrun (its
+parent), which starts it in a session of its own where the signals that end the run do not reach.
 """
 
 from __future__ import annotations
+
+if __name__ == "__main__":  # first of all, before the slow imports below (torch): die with torchrun
+    from ws2s.train.lifetime import die_with_parent
+
+    die_with_parent()
 
 import importlib
 import json
