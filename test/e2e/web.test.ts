@@ -114,13 +114,14 @@ describe("web app (chromium, real server, smoke experiment)", () => {
   it("shows why a run failed, with the Python traceback", async () => {
     const { page, url } = s;
     const smoke = JSON.parse(readFileSync(join(ROOT, "experiments", "smoke-classification.json"), "utf8")) as Record<string, unknown>;
-    const config = { ...smoke, name: "e2e failing", task: { source: "builtin", name: "no_such_task", size: 100 } };
+    // a loss parameter only Python checks (the server refuses unregistered task or loss names with a 400)
+    const config = { ...smoke, name: "e2e failing", methods: [{ name: "naive", loss: "xent", params: { no_such_param: 1 } }] };
     const exp = await trpc<{ id: string }>(url, "experiment.create", { config }, "mutation");
     const run = await trpc<{ id: string }>(url, "run.start", { experimentId: exp.id }, "mutation");
     await page.goto(`${url}/runs/${run.id}`);
     await expect.poll(() => page.getByTestId("status").textContent(), { timeout: 120_000, interval: 1000 }).toBe("failed");
     const failure = page.getByTestId("failure");
-    await expect.poll(() => failure.textContent()).toMatch(/no_such_task/);
+    await expect.poll(() => failure.textContent()).toMatch(/no_such_param/);
     expect(await failure.locator("summary", { hasText: "traceback" }).count()).toBe(1);
     await shot(page, "run-failed");
   });
