@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { asResults, okMethods, parseExamples, reliability, summaryCsv, vsNaive, type ClassificationExampleRow } from "../src/lib/results";
+import { asResults, okMethods, parseExamples, reliability, resultsProblem, summaryCsv, vsNaive, type ClassificationExampleRow } from "../src/lib/results";
 
 // Real outputs of the smoke runs (packages/schema/fixtures/README.md).
 const fixture = (name: string) => readFileSync(new URL(`../../../packages/schema/fixtures/${name}`, import.meta.url), "utf8");
@@ -64,6 +64,8 @@ describe("results views", () => {
     const raw = results("classification");
     raw.summary.methods.naive.pgr = { mean: 0.4, ci: [0.2, 0.6] };
     expect(asResults(raw)).toBeNull();
+    expect(resultsProblem(raw)).toMatch(/^summary\.methods\.naive\.pgr/);
+    expect(resultsProblem(results("classification"))).toBeNull();
   });
 
   it("parses examples.jsonl by kind and names a line that is not an example row", () => {

@@ -12,6 +12,7 @@ import {
   okMethods,
   parseExamples,
   reliability,
+  resultsProblem,
   score,
   summaryCsv,
   vsNaive,
@@ -32,6 +33,9 @@ export function ResultsView({ runId, result }: { runId: string; result: unknown 
     return (
       <>
         <Downloads runId={runId} result={result} r={null} />
+        <p className="muted" data-testid="results-problem">
+          This result is not a ws2s results.json ({resultsProblem(result)}); shown as stored.
+        </p>
         <pre className="logs">{JSON.stringify(result, null, 2).slice(0, 20_000)}</pre>
       </>
     );

@@ -20,6 +20,14 @@ export function asResults(result: unknown): ExperimentResults | null {
   return parsed.success ? parsed.data : null;
 }
 
+/** Why a stored result is not a results.json, for the page that shows it raw: the first issue's path and message. */
+export function resultsProblem(result: unknown): string | null {
+  const parsed = ExperimentResults.safeParse(result);
+  if (parsed.success) return null;
+  const issue = parsed.error.issues[0];
+  return issue ? `${issue.path.join(".") || "(root)"}: ${issue.message}` : "not a results object";
+}
+
 /** The score PGR is computed on: "accuracy" (classification), "f1" or "slu_f1" (generation). */
 export const metricOf = pgrMetric;
 

@@ -77,8 +77,9 @@ export const FailedMethodSummary = z
   .strictObject({ status: z.literal("failed"), loss: z.string(), reason: z.string() })
   .meta({ id: "FailedMethodSummary" });
 
-/** Marks a student or method summary that has numbers (absent means the same). */
+/** Marks a student or method summary that has numbers (absent means the same); "failed" ones are another shape. */
 export const ok = z.literal("ok").optional();
+type OkObject = z.ZodObject<{ status: typeof ok }>;
 
 export const Timings = z
   .strictObject({ total_s: z.number().nonnegative(), stages_s: z.record(z.string(), z.number()) })
@@ -114,7 +115,7 @@ export const resultsBase = {
 };
 
 /** Fields of one seed's report, both kinds: every weak member, their mean, the ensemble, the ceiling, every student. */
-export function seedFields<W extends z.ZodType, S extends z.ZodType, E extends z.ZodType, C extends z.ZodType, St extends z.ZodType>(p: {
+export function seedFields<W extends z.ZodType, S extends z.ZodType, E extends z.ZodType, C extends z.ZodType, St extends OkObject>(p: {
   weak: W;
   scores: S;
   ensemble: E;
@@ -130,18 +131,18 @@ export function seedFields<W extends z.ZodType, S extends z.ZodType, E extends z
     /** The strong model trained on gold strong_train. */
     ceiling: p.ceiling,
     /** Every method (a failed one as FailedStudent). */
-    students: z.record(z.string(), z.union([p.student, FailedStudent])),
+    students: z.record(z.string(), z.discriminatedUnion("status", [p.student, FailedStudent])),
     flags: z.array(z.string()),
   };
 }
 
 /** Fields of the summary over seeds, both kinds: intervals of the weak mean, ensemble and ceiling, every method. */
-export function summaryFields<M extends z.ZodType>(method: M) {
+export function summaryFields<M extends OkObject>(method: M) {
   return {
     weak_mean: Interval,
     ensemble: Interval,
     ceiling: Interval,
-    methods: z.record(z.string(), z.union([method, FailedMethodSummary])),
+    methods: z.record(z.string(), z.discriminatedUnion("status", [method, FailedMethodSummary])),
     /** The method with the highest finite PGR; null when none has one. */
     best_method: z.string().nullable(),
   };
