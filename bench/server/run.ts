@@ -1,24 +1,32 @@
 // Server benchmarks: `npx tsx bench/server/run.ts` (add --quick for a smaller, faster pass).
-// experiment.list over 10,000 runs, run.metrics over a 1,000,000-point series downsampled to 1,000
-// points, and metric ingest (events + raw points + rollups, in the queue's batch size), through
-// app.inject so HTTP parsing and tRPC are included.
+// experiment.list over 10,000 runs — in the store alone, through the typed tRPC caller, and over HTTP
+// on a real socket one call at a time and 200 at once (the client is another process, so its work
+// does not share the server's event loop; "server CPU per call" is this process's CPU time over the
+// concurrent calls, divided by their number) —, run.metrics over a 1,000,000-point series
+// downsampled to 1,000 points, and metric ingest (events + raw points + rollups, in the queue's
+// batch size).
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { spawn } from "node:child_process";
 import type { MetricEvent } from "@ws2s/schema";
 import { createServer } from "../../apps/server/src/app.js";
-import { IngestWriter } from "../../apps/server/src/store/ingest.js";
+import { appRouter } from "../../apps/server/src/router.js";
 import { summaryWriter } from "../../apps/server/src/store/summaries.js";
+import { createCallerFactory } from "../../apps/server/src/trpc.js";
 
 const quick = process.argv.includes("--quick");
 const RUNS = 10_000;
 const POINTS = quick ? 200_000 : 1_000_000;
 const BATCH = 2000;
-const REPS = quick ? 20 : 50;
+const REPS = quick ? 100 : 300;
+const CONCURRENT = 200;
+const ROUNDS = quick ? 3 : 10;
 
 const dir = mkdtempSync(join(tmpdir(), "ws2s-bench-"));
 const server = await createServer({ dbPath: join(dir, "bench.db"), runsRoot: join(dir, "runs"), concurrency: 0, gpus: [] });
-const { sqlite } = server.services;
+const { sqlite, store } = server.services;
+const caller = createCallerFactory(appRouter)(server.services);
 
 function seed(): void {
   const config = JSON.stringify({ name: "bench", kind: "classification" });
@@ -38,54 +46,106 @@ function seed(): void {
       record(run, exp, ["naive", "edl", "logconf"].map((m) => [`pgr/${m}`, Math.random()]));
     }
   })();
+  sqlite.exec("ANALYZE");
 }
 
-async function timeInject(url: string): Promise<number[]> {
+/** Milliseconds per call of `fn`, sorted (a few warm-up calls first). */
+async function time(fn: () => unknown, reps = REPS): Promise<number[]> {
+  for (let i = 0; i < 10; i++) await fn();
   const times: number[] = [];
-  for (let i = 0; i < REPS + 3; i++) {
+  for (let i = 0; i < reps; i++) {
     const t0 = performance.now();
-    const res = await server.app.inject({ url });
-    const dt = performance.now() - t0;
-    if (res.statusCode !== 200) throw new Error(`${url}: ${res.statusCode} ${res.body.slice(0, 300)}`);
-    if (i >= 3) times.push(dt);
+    await fn();
+    times.push(performance.now() - t0);
   }
   return times.sort((a, b) => a - b);
 }
 
+// The HTTP client, in a process of its own: `single` sends one request at a time, `concurrent` sends
+// `concurrency` at once for `rounds` rounds; prints each request's latency in ms (JSON).
+const CLIENT = `
+const http = require("node:http");
+const { url, mode, reps, concurrency, rounds } = JSON.parse(process.argv[1]);
+const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
+const get = () => new Promise((resolve, reject) => {
+  const t0 = performance.now();
+  http.get(url, { agent }, (res) => {
+    if (res.statusCode !== 200) reject(new Error(url + ": HTTP " + res.statusCode));
+    res.resume();
+    res.on("end", () => resolve(performance.now() - t0));
+  }).on("error", reject);
+});
+(async () => {
+  const out = [];
+  for (let i = 0; i < 10; i++) await get();
+  if (mode === "single") for (let i = 0; i < reps; i++) out.push(await get());
+  else for (let r = 0; r < rounds; r++) out.push(...(await Promise.all(Array.from({ length: concurrency }, get))));
+  process.stdout.write(JSON.stringify(out));
+})().catch((e) => { console.error(String(e)); process.exit(1); });
+`;
+
+/** Latencies (ms, sorted) and this server process's CPU time per request while they ran. */
+function client(url: string, mode: "single" | "concurrent"): Promise<{ latencies: number[]; cpuMs: number }> {
+  const args = { url, mode, reps: REPS, concurrency: CONCURRENT, rounds: ROUNDS };
+  const child = spawn(process.execPath, ["-e", CLIENT, JSON.stringify(args)], { stdio: ["ignore", "pipe", "inherit"] });
+  let out = "";
+  child.stdout.on("data", (b: Buffer) => (out += b));
+  const cpu0 = process.cpuUsage();
+  return new Promise((resolve, reject) => {
+    child.on("exit", (code) => {
+      if (code !== 0) return reject(new Error(`the HTTP client exited with ${code}`));
+      const latencies = (JSON.parse(out) as number[]).sort((a, b) => a - b);
+      const cpu = process.cpuUsage(cpu0);
+      // The 10 warm-up requests count in the CPU time too.
+      resolve({ latencies, cpuMs: (cpu.user + cpu.system) / 1000 / (latencies.length + 10) });
+    });
+  });
+}
+
 const q = (path: string, input: unknown) => `/trpc/${path}?input=${encodeURIComponent(JSON.stringify(input))}`;
 const pct = (xs: number[], p: number) => xs[Math.min(xs.length - 1, Math.floor((xs.length * p) / 100))] as number;
+const ms = (x: number) => `${x.toFixed(x < 1 ? 3 : 2)} ms`;
 const rows: [string, string, string, string][] = [];
 
 seed();
-for (const [label, input] of [
-  ["experiment.list (newest first, 50)", {}],
-  ["experiment.list (sort by pgr/edl, 50)", { sortBy: "pgr/edl" }],
-  ["experiment.list (text + status filter)", { text: "point 5", status: "succeeded" }],
-  ["experiment.list (tag filter, sort by pgr/naive asc)", { tag: "tag3", sortBy: "pgr/naive", order: "asc" }],
-] as const) {
-  const t = await timeInject(q("experiment.list", input));
-  rows.push([`${label}, ${RUNS} runs`, `${pct(t, 50).toFixed(2)} ms`, `${pct(t, 95).toFixed(2)} ms`, "p50 ≤ 20 ms"]);
+const base = await server.listen();
+const cases = [
+  ["newest first, 50", {}],
+  ["sort by pgr/edl, 50", { sortBy: "pgr/edl" }],
+  ["text + status filter", { text: "point 5", status: "succeeded" }],
+  ["tag filter, sort by pgr/naive asc", { tag: "tag3", sortBy: "pgr/naive", order: "asc" }],
+] as const;
+for (const [label, input] of cases) {
+  const parsed = { includeArchived: false, sortBy: "created", order: "desc", limit: 50, ...input } as const;
+  const s = await time(() => store.experiments.list(parsed));
+  rows.push([`experiment.list (${label}), ${RUNS} runs: store`, ms(pct(s, 50)), ms(pct(s, 95)), "p50 < 1 ms"]);
+  const c = await time(() => caller.experiment.list(input));
+  rows.push([`  … through the tRPC caller`, ms(pct(c, 50)), ms(pct(c, 95)), ""]);
+  const h = (await client(base + q("experiment.list", input), "single")).latencies;
+  rows.push([`  … over HTTP, one call at a time`, ms(pct(h, 50)), ms(pct(h, 95)), ""]);
+  const cc = await client(base + q("experiment.list", input), "concurrent");
+  rows.push([`  … over HTTP, ${CONCURRENT} concurrent (latency per call)`, ms(pct(cc.latencies, 50)), ms(pct(cc.latencies, 95)), ""]);
+  rows.push([`  … server CPU per call at ${CONCURRENT} concurrent`, ms(cc.cpuMs), "", ""]);
 }
 
-const writer = new IngestWriter(sqlite);
 sqlite.prepare("INSERT INTO runs (id, seq, experiment_id, status, job, config, created_at) VALUES ('run_m', ?, 'exp_0', 'running', 'x', '{}', 0)").run(RUNS + 1);
 let batch: MetricEvent[] = [];
 const t0 = performance.now();
 for (let i = 0; i < POINTS; i++) {
   batch.push({ type: "metric", seq: i, t: i / 1000, key: "train/loss", step: i, value: Math.sin(i / 5000) + Math.random() * 0.1 });
   if (batch.length === BATCH) {
-    writer.append("run_m", batch);
+    store.ingest.append("run_m", batch);
     batch = [];
   }
 }
-writer.append("run_m", batch);
+store.ingest.append("run_m", batch);
 const ingestS = (performance.now() - t0) / 1000;
 rows.push([`metric ingest (${POINTS.toLocaleString("en")} points, batches of ${BATCH})`, `${Math.round(POINTS / ingestS).toLocaleString("en")} points/s`, "", "≥ 50,000 points/s"]);
 
-const tm = await timeInject(q("run.metrics", { id: "run_m", keys: ["train/loss"], maxPoints: 1000 }));
-rows.push([`run.metrics (${POINTS.toLocaleString("en")} points → ≤ 1,000)`, `${pct(tm, 50).toFixed(2)} ms`, `${pct(tm, 95).toFixed(2)} ms`, "p50 ≤ 100 ms"]);
-const tz = await timeInject(q("run.metrics", { id: "run_m", keys: ["train/loss"], maxPoints: 1000, fromStep: 100_000, toStep: 130_000 }));
-rows.push(["run.metrics (zoomed: 30,000-step window → ≤ 1,000)", `${pct(tz, 50).toFixed(2)} ms`, `${pct(tz, 95).toFixed(2)} ms`, ""]);
+const tm = (await client(base + q("run.metrics", { id: "run_m", keys: ["train/loss"], maxPoints: 1000 }), "single")).latencies;
+rows.push([`run.metrics over HTTP (${POINTS.toLocaleString("en")} points → ≤ 1,000)`, ms(pct(tm, 50)), ms(pct(tm, 95)), "p50 ≤ 100 ms"]);
+const tz = (await client(base + q("run.metrics", { id: "run_m", keys: ["train/loss"], maxPoints: 1000, fromStep: 100_000, toStep: 130_000 }), "single")).latencies;
+rows.push(["run.metrics over HTTP (zoomed: 30,000-step window → ≤ 1,000)", ms(pct(tz, 50)), ms(pct(tz, 95)), ""]);
 
 await server.close();
 rmSync(dir, { recursive: true, force: true });

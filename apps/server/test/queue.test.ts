@@ -10,7 +10,8 @@ import { api, createAndStart, http, rejection, sandbox, server, TINY_CONFIG, unt
 // These tests run the bridge's diagnostics jobs in real runner processes (Python + pythonia).
 
 const config = (name: string) => ({ ...TINY_CONFIG, name });
-const ECHO_RESULT = { summary: { methods: { naive: { accuracy: { mean: 0.8 } } } } };
+// A results.json as the classification pipeline writes it (packages/schema/fixtures).
+const ECHO_RESULT = JSON.parse(readFileSync(new URL("../../../packages/schema/fixtures/classification.results.json", import.meta.url), "utf8"));
 const JOBS: JobTable = {
   hang: { job: "hang", params: {} },
   hang2: { job: "hang", params: {} },
@@ -86,8 +87,10 @@ describe("run queue", () => {
     expect(await api(s).run.file({ id: runId, path: "note.txt" })).toEqual({ path: "note.txt", bytes: 5, text: "hello" });
     expect((await rejection(api(s).run.file({ id: runId, path: "../../x" }))).paths).toEqual(["path"]);
     expect((await rejection(api(s).run.file({ id: runId, path: "nope.txt" }))).httpStatus).toBe(404);
+    const byPgr = await api(s).experiment.list({ sortBy: "pgr/naive" });
+    expect(byPgr.items[0]).toMatchObject({ id: experimentId, lastStatus: "succeeded", sortValue: ECHO_RESULT.summary.methods.naive.pgr.pgr });
     const byAccuracy = await api(s).experiment.list({ sortBy: "summary/methods/naive/accuracy/mean" });
-    expect(byAccuracy.items[0]).toMatchObject({ id: experimentId, lastStatus: "succeeded", sortValue: 0.8 });
+    expect(byAccuracy.items[0]!.sortValue).toBe(ECHO_RESULT.summary.methods.naive.accuracy.mean);
   }, 60_000);
 
   it("records a Python error with its traceback", async () => {
