@@ -7,8 +7,10 @@ importing a module of one recipe never loads a module of the other.
 
 import ast
 import json
+import os
 import subprocess
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -109,13 +111,19 @@ print(json.dumps(sorted(m for m in sys.modules if m.startswith("ws2s"))))
 """
 
 
+def probe(name: str) -> subprocess.CompletedProcess:
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    return subprocess.run([sys.executable, "-c", PROBE, name], capture_output=True, text=True, timeout=600, env=env)
+
+
 @pytest.mark.slow
 def test_every_module_imports_alone_in_a_fresh_interpreter_without_the_other_recipe():
+    """One interpreter per module (most of each one's time is importing torch: they run side by side)."""
+    names = [n for n in module_names() if n != "ws2s.__main__"]
+    with ThreadPoolExecutor(max_workers=max(2, os.cpu_count() or 2)) as pool:
+        runs = dict(zip(names, pool.map(probe, names)))
     failures, crossing = {}, {}
-    for name in module_names():
-        if name == "ws2s.__main__":
-            continue
-        r = subprocess.run([sys.executable, "-c", PROBE, name], capture_output=True, text=True, timeout=300)
+    for name, r in runs.items():
         if r.returncode != 0:
             failures[name] = r.stderr[-1500:]
             continue
