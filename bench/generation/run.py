@@ -1,9 +1,12 @@
-"""Benchmark: the generation demo (3 seeds) on this machine.
+"""Benchmark: the generation demo (3 seeds) and SLURP on this machine.
 
-Usage: python/.venv/bin/python bench/generation/run.py [CONFIG.json]
-Prints the table (every weak member, joint decoding, ceiling, every student and the DPO-refined one:
-slot F1 and exact match with 95% bootstrap CIs over seeds, PGR on F1), the DPO stage's effect and its
-reward statistics, and the wall time per stage (OMP_NUM_THREADS=1 unless set).
+Usage: python/.venv/bin/python bench/generation/run.py [CONFIG.json ...]
+Default: experiments/demo-generation.json, then experiments/slurp-generation.json (skipped with a note
+when ../shared/data/slurp/devel.jsonl is missing). For each config prints the table (every weak member,
+joint decoding, ceiling, every student and the DPO-refined one: exact F1, exact match, SLU-F1 and its word
+and char F1 with intervals over seeds, PGR vs the mean weak member and vs joint decoding), the paired
+differences vs the naive student (t-intervals), the DPO stage's change with its per-epoch reward
+statistics, and the wall time per stage (OMP_NUM_THREADS=1 unless set).
 """
 
 from __future__ import annotations
@@ -20,26 +23,60 @@ from ws2s.recipe import format_table
 
 ROOT = Path(__file__).resolve().parents[2]
 PY = ROOT / "python" / ".venv" / "bin" / "python"
+DEFAULTS = [ROOT / "experiments" / "demo-generation.json", ROOT / "experiments" / "slurp-generation.json"]
+
+
+def _d(x: dict | None) -> str:
+    if not x or x.get("diff") is None:
+        return "n/a"
+    lo, hi = x.get("low"), x.get("high")
+    return f"{x['diff']:+.3f} [{lo:+.3f}, {hi:+.3f}]" if lo is not None else f"{x['diff']:+.3f}"
+
+
+def report(config: Path, results: dict, wall: float) -> None:
+    print(f"\n## {results['name']}\nconfig: {config}; eval_beam_size {results.get('eval_beam_size')}")
+    print(format_table(results))
+    rows = [(n, m["vs_naive"]) for n, m in results["summary"]["methods"].items() if m.get("vs_naive")]
+    if rows:
+        print("\n| method − naive (paired, t 95%) | F1 | SLU-F1 | PGR |\n|---|---|---|---|")
+        for n, v in rows:
+            print(f"| {n} | {_d(v['f1'])} | {_d(v.get('slu_f1'))} | {_d(v['pgr'])} |")
+    for name, d in (results["summary"].get("dpo") or {}).items():
+        print(f"\nDPO on {name} ({d['n_seeds']} seeds, paired t 95%): F1 {_d(d['f1'])}, SLU-F1 {_d(d.get('slu_f1'))}")
+    for p in results["per_seed"]:
+        d = p.get("dpo")
+        if not d or not d.get("pairs"):
+            continue
+        ep = "; ".join(f"e{e['epoch']} acc {e['reward_accuracy']:.2f} margin {e['reward_margin']:+.2f}" for e in d.get("epochs", []))
+        print(f"  seed {p['seed']}: {d['pairs']} pairs, joint label preferred in {d.get('chosen_label', float('nan')):.2f}, "
+              f"mean eps {d.get('epsilon_mean', float('nan')):.3f}; F1 {d['before_f1']:.3f} -> {d['after_f1']:.3f}, "
+              f"SLU-F1 {d.get('before_slu_f1', float('nan')):.3f} -> {d.get('after_slu_f1', float('nan')):.3f}; {ep}")
+    for p in results["per_seed"]:
+        for n, s in p["students"].items():
+            if s.get("token_uncertainty"):
+                tu = s["token_uncertainty"]
+                print(f"  seed {p['seed']} {n}: token u AUROC (wrong tokens) {tu['auroc']:.3f}, mean {tu['mean']:.3f}, std {tu['std']:.3f}")
+    stages = ", ".join(f"{k} {v:.1f}s" for k, v in results["timings"]["stages_s"].items())
+    print(f"wall time: {wall:.1f}s ({results['timings']['total_s']:.1f}s in the pipeline: {stages}) on {results['device']}")
 
 
 def main() -> None:
-    config = Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / "experiments" / "demo-generation.json"
+    configs = [Path(a) for a in sys.argv[1:]] or DEFAULTS
     # one intra-op thread: on a shared 2-core machine two OpenMP threads per process spin against other
     # processes (half the CPU time went to the kernel); set OMP_NUM_THREADS yourself to override
     env = {"OMP_NUM_THREADS": "1", **os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
-    with tempfile.TemporaryDirectory(prefix="ws2s-bench-gen-") as tmp:
-        out = Path(tmp) / "out"
-        t0 = time.perf_counter()
-        subprocess.run([str(PY), "-m", "ws2s", "run", str(config), "--out", str(out)], check=True, env=env,
-                       stdout=subprocess.DEVNULL)
-        wall = time.perf_counter() - t0
-        results = json.loads((out / "results.json").read_text())
-    print(f"config: {config}")
-    print(format_table(results))
-    stages = ", ".join(f"{k} {v:.1f}s" for k, v in results["timings"]["stages_s"].items())
-    print(f"wall time: {wall:.1f}s ({results['timings']['total_s']:.1f}s in the pipeline: {stages}) on {results['device']}")
-    for flag in results["flags"]:
-        print(f"flag: {flag}")
+    for config in configs:
+        task = json.loads(config.read_text()).get("task", {})
+        if task.get("source") == "slurp" and not (ROOT / task["path"]).is_file():
+            print(f"\n## {config.name}: skipped: {task['path']} is missing (put SLURP's devel.jsonl there)")
+            continue
+        with tempfile.TemporaryDirectory(prefix="ws2s-bench-gen-") as tmp:
+            out = Path(tmp) / "out"
+            t0 = time.perf_counter()
+            subprocess.run([str(PY), "-m", "ws2s", "run", str(config), "--out", str(out)], check=True, env=env,
+                           stdout=subprocess.DEVNULL, cwd=ROOT)
+            wall = time.perf_counter() - t0
+            report(config, json.loads((out / "results.json").read_text()), wall)
 
 
 if __name__ == "__main__":

@@ -50,6 +50,8 @@ export const GenerationStrongModelConfig = z.strictObject({
   model: z.string().min(1).default(packagedEncoder),
   /** arch "copy": layers of the copy decoder. */
   decoder_layers: z.number().int().min(1).max(24).default(2),
+  /** arch "copy": the encoder's top n layers trained too (from their pretrained weights; 0 = frozen encoder). */
+  finetune_layers: z.number().int().min(0).max(48).default(0),
   /** Source tokens kept. */
   max_length: z.number().int().min(8).max(4096).default(64),
   /** arch "causal_lm" / "seq2seq": "full" fine-tunes every weight; "lora" freezes the LM and trains low-rank
@@ -88,13 +90,19 @@ export const JointDecodingConfig = z.strictObject({
 export const DpoConfig = z.strictObject({
   /** The student method refined by DPO (default: the first method). */
   method: z.string().min(1).optional(),
+  /** "disagree": (joint weak label, the student's own hypothesis) where they differ; "weak_rank": the student's
+   *  best and worst beam candidates. Either way the weak ensemble's λ-weighted per-word score picks the preferred side. */
+  pairs: z.enum(["disagree", "weak_rank"]).default("disagree"),
   beta: z.number().positive().default(0.1),
-  /** > 0: conservative DPO. */
-  label_smoothing: z.number().min(0).lt(0.5).default(0),
-  /** Candidates the student beam-searches per input; the weak ensemble picks best (chosen) and worst (rejected). */
+  /** Conservative DPO's ε: "uncertainty" gives each pair the ensemble's probability that its preference is flipped
+   *  (Bayesian cDPO); a number is the same ε for every pair (0 = plain DPO). */
+  label_smoothing: z.union([z.literal("uncertainty"), z.number().min(0).lt(0.5)]).default(0.1),
+  /** Weight of the chosen side's per-token NLL added to the DPO loss (keeps likelihoods from collapsing at a supervised-scale lr). */
+  sft_coef: z.number().min(0).default(1),
+  /** Candidates the student beam-searches per input (pairs "weak_rank"; the beam of its hypothesis for "disagree"). */
   candidates: z.number().int().min(2).max(32).default(4),
-  epochs: z.number().int().min(1).max(100).default(2),
-  lr: z.number().positive().max(1).default(1e-4),
+  epochs: z.number().int().min(1).max(100).default(5),
+  lr: z.number().positive().max(1).default(1e-3),
   batch_size: z.number().int().min(1).max(4096).default(32),
 });
 
@@ -108,8 +116,9 @@ export const GenerationExperimentConfig = z
     strong: GenerationStrongModelConfig.prefault({}),
     methods: z.array(GenerationMethodConfig).min(1).max(32),
     joint: JointDecodingConfig.prefault({}),
-    /** Beam size when the models' outputs are evaluated on test (1 = greedy). */
-    eval_beam_size: z.number().int().min(1).max(64).default(1),
+    /** Beam size every model's outputs on test are decoded with (weak members, joint decoding, ceiling, students,
+     *  DPO output; 1 = greedy). Absent: `joint.beam_size`, so every model decodes like joint decoding. */
+    eval_beam_size: z.number().int().min(1).max(64).optional(),
     max_output_length: z.number().int().min(4).max(1024).default(48),
     /** Preference stage after the students; absent skips it. */
     dpo: DpoConfig.optional(),
@@ -129,6 +138,8 @@ export const GenerationExperimentConfig = z
       ctx.addIssue({ code: "custom", path: ["strong", "model"], message: `arch "${c.strong.arch}" needs a causal or seq2seq LM; "${packagedEncoder}" is an encoder, for arch "copy"` });
     if (c.strong.arch === "copy" && c.strong.mode !== "full")
       ctx.addIssue({ code: "custom", path: ["strong", "mode"], message: `"${c.strong.mode}" is for arch "causal_lm" or "seq2seq"; the copy student takes "full"` });
+    if (c.strong.arch !== "copy" && c.strong.finetune_layers > 0)
+      ctx.addIssue({ code: "custom", path: ["strong", "finetune_layers"], message: `finetune_layers is for arch "copy"; arch "${c.strong.arch}" is fine-tuned whole or through LoRA (see mode)` });
     if (c.strong.arch === "copy" && c.strong.gradient_checkpointing)
       ctx.addIssue({ code: "custom", path: ["strong", "gradient_checkpointing"], message: `gradient checkpointing is for arch "causal_lm" or "seq2seq"; the copy student takes false` });
     const members = new Set(c.weak.map((w) => w.name));

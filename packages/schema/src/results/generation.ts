@@ -65,12 +65,16 @@ export const DpoSeed = z
     after_slu_f1: Num.optional(),
     /** Preference pairs; 0 when the student's candidates never differed (DPO skipped, no statistics). */
     pairs: z.number().int().nonnegative(),
-    /** TRL's reward statistics, batch means of the last step. */
+    /** TRL's reward statistics over all pairs after the last epoch (policy in eval mode). */
     "rewards/chosen": Num.optional(),
     "rewards/rejected": Num.optional(),
     "rewards/margins": Num.optional(),
     "rewards/accuracies": Num.optional(),
     epochs: z.array(DpoEpoch).optional(),
+    /** pairs "disagree": the fraction of pairs whose preferred side is the joint weak label (not the student's hypothesis). */
+    chosen_label: Num.optional(),
+    /** Mean label smoothing ε over the pairs. */
+    epsilon_mean: Num.optional(),
   })
   .meta({ id: "DpoSeed" });
 

@@ -1,9 +1,20 @@
-"""The DPO stage: the student's own candidates, ranked by the weak ensemble, refine the student.
+"""The DPO stage: Bayesian conservative DPO of a trained student against the weak ensemble.
 
-For each input the trained student beam-searches candidates; every weak model scores every candidate
-(length-normalised log-probability in its own tokenizer) and the λ-weighted score ranks them: the best
-is *chosen*, the worst *rejected*. The frozen pre-DPO student is the reference (its sequence
-log-probabilities are computed once, before training). Loss and reward statistics: ``ws2s.losses.dpo``.
+Pairs (``pairs``):
+- ``"disagree"`` (default): for each strong_train input where the joint weak label and the student's own
+  best hypothesis differ, the two texts; the weak ensemble's λ-weighted per-word score
+  (``scoring.word_scores``) decides which is preferred.
+- ``"weak_rank"``: the student's beam candidates ranked by that score: best chosen, worst rejected.
+
+Each pair's label smoothing ε_i (``label_smoothing: "uncertainty"``) is the ensemble's probability that
+its preference is the wrong way round: member k prefers the chosen side with probability σ(d_k), d_k the
+difference of its per-word scores, and ε_i = 1 − Σ_k λ_k σ(d_k) (clipped to [0, 0.49]); a number is
+plain conservative DPO (the same ε for every pair).
+
+Policy and reference are scored in the same mode (eval: dropout off), so at step 0 every reward is 0.
+DPO alone pushes both likelihoods down at a supervised-scale lr; ``sft_coef`` adds the chosen side's
+per-token negative log-likelihood (RPO-style anchor). Reward statistics over all pairs are logged per
+epoch, scored after the epoch with the policy in eval mode.
 """
 
 from __future__ import annotations
@@ -17,31 +28,59 @@ from ..losses import dpo
 from ..train.loop import train
 from .beam import beam_search
 from .joint import combine
-from .scoring import text_logprobs, token_logprobs
+from .scoring import token_logprobs, word_scores
+
+UNK = "<unk>"
 
 
-def preference_pairs(student, memory, sources: list[str], weak_models: list, weights: torch.Tensor,
-                     candidates: int, max_len: int) -> list[tuple[int, list[int], list[int]]]:
-    """``(row, chosen_ids, rejected_ids)`` per input with at least two distinct candidates."""
+def _ensemble_scores(weak_models: list, sources: list[str], rows: list[int], texts: list[str]) -> torch.Tensor:
+    """Per-word score of each text under each weak model ``[n, K]``."""
+    return torch.stack([word_scores(m, m.encode(sources), rows, texts) for m in weak_models], 1)
+
+
+def preference_pairs(student, memory, sources: list[str], weak_models: list, weights: torch.Tensor, candidates: int,
+                     max_len: int, mode: str = "disagree", labels: list[str] | None = None) -> list[dict]:
+    """One ``{row, chosen, rejected (student ids), p (ensemble probability that chosen is preferred)}`` per pair."""
     nbest = beam_search(student, memory, beam_size=candidates, max_len=max_len)
-    texts = [[student.tokenizer.decode(h.ids) for h in hyps] for hyps in nbest]
-    rows = [i for i, t in enumerate(texts) for _ in t]
-    flat = [x for t in texts for x in t]
-    scores = []
-    for m in weak_models:
-        lps = text_logprobs(m, m.encode(sources), rows, flat)
-        scores.append(torch.tensor([float(lp.mean()) for lp in lps]))
-    combined = combine(torch.stack(scores, 1), weights)
+    tok = student.tokenizer
+    if mode == "disagree":
+        if labels is None or len(labels) != len(sources):
+            raise ValueError("dpo.pairs 'disagree' needs the joint weak label of every strong_train input")
+        cands = [[labels[i], tok.decode(h[0].ids)] if h else [labels[i]] for i, h in enumerate(nbest)]
+    elif mode == "weak_rank":
+        cands = [list(dict.fromkeys(tok.decode(h.ids) for h in hyps)) for hyps in nbest]
+    else:
+        raise ValueError(f"dpo.pairs {mode!r} is unknown; use 'disagree' or 'weak_rank'")
+    # texts with <unk> (a weak model's unknown word) cannot be written in the student's tokens: left out
+    cands = [[t for t in dict.fromkeys(c) if UNK not in t.split()] for c in cands]
+    rows = [i for i, c in enumerate(cands) for _ in c]
+    flat = [t for c in cands for t in c]
+    if not flat:
+        return []
+    per_member = _ensemble_scores(weak_models, sources, rows, flat)  # [n, K]
+    combined = combine(per_member, weights)
+    lam = weights.double() / weights.double().sum()
     pairs, at = [], 0
-    for i, hyps in enumerate(nbest):
-        s = combined[at : at + len(hyps)]
-        at += len(hyps)
-        if len(set(texts[i])) < 2:
+    for i, c in enumerate(cands):
+        s, m = combined[at : at + len(c)], per_member[at : at + len(c)]
+        at += len(c)
+        if len(c) < 2:
             continue
         best, worst = int(s.argmax()), int(s.argmin())
-        if texts[i][best] != texts[i][worst]:
-            pairs.append((i, hyps[best].ids, hyps[worst].ids))
+        p = float(torch.sigmoid(m[best] - m[worst]) @ lam)
+        pairs.append({"row": i, "chosen": tok.encode(c[best]) + [tok.eos_id], "rejected": tok.encode(c[worst]) + [tok.eos_id],
+                      "p": p, "chosen_is_label": mode == "disagree" and best == 0})
     return pairs
+
+
+def pair_epsilons(pairs: list[dict], label_smoothing) -> torch.Tensor:
+    """ε_i per pair: 1 − p_i (clipped to [0, 0.49]) for "uncertainty", else the given number."""
+    if label_smoothing == "uncertainty":
+        return torch.tensor([min(max(1.0 - p["p"], 0.0), 0.49) for p in pairs], dtype=torch.float32)
+    eps = float(label_smoothing)
+    if not 0 <= eps < 0.5:
+        raise ValueError(f"dpo.label_smoothing {label_smoothing!r}: use 'uncertainty' or a number in [0, 0.5)")
+    return torch.full((len(pairs),), eps)
 
 
 def _seq_logprob(model, memory, rows, seqs, grad):
@@ -49,38 +88,69 @@ def _seq_logprob(model, memory, rows, seqs, grad):
 
 
 def dpo_stage(student, memory, sources: list[str], weak_models: list, weights: torch.Tensor, cfg: dict,
-              max_len: int, seed: int, device: torch.device, emit, key: str = "dpo"):
-    """A DPO-refined copy of ``student`` and a summary (pairs, final reward statistics)."""
+              max_len: int, seed: int, device: torch.device, emit, key: str = "dpo", labels: list[str] | None = None):
+    """A DPO-refined copy of ``student`` and a summary (pairs, per-epoch and final reward statistics)."""
     student.eval()
-    pairs = preference_pairs(student, memory, sources, weak_models, weights, int(cfg["candidates"]), max_len)
+    pairs = preference_pairs(student, memory, sources, weak_models, weights, int(cfg["candidates"]), max_len,
+                             cfg.get("pairs", "disagree"), labels)
     if not pairs:
-        emit({"type": "log", "level": "warning", "message": f"{key}: the student's candidates never differ; DPO skipped"})
+        emit({"type": "log", "level": "warning", "message": f"{key}: no preference pairs (the candidates never differ); DPO skipped"})
         return student, {"pairs": 0}
-    rows = [r for r, _, _ in pairs]
-    chosen, rejected = [c for _, c, _ in pairs], [r for _, _, r in pairs]
+    rows = [p["row"] for p in pairs]
+    chosen, rejected = [p["chosen"] for p in pairs], [p["rejected"] for p in pairs]
+    eps = pair_epsilons(pairs, cfg.get("label_smoothing", 0.1))
+    beta, sft = float(cfg["beta"]), float(cfg.get("sft_coef", 0.0))
     with torch.no_grad():
         ref_c, ref_r = _seq_logprob(student, memory, rows, chosen, False), _seq_logprob(student, memory, rows, rejected, False)
+    n_chosen = torch.tensor([len(c) for c in chosen], dtype=torch.float32)
     policy = copy.deepcopy(student)
-    last: dict = {}
     batch_size = int(cfg["batch_size"])
 
     def batches(epoch):
         order = np.random.default_rng(seed * 7919 + epoch).permutation(len(pairs))
         return [{"pair": torch.as_tensor(order[s : s + batch_size])} for s in range(0, len(pairs), batch_size)]
 
-    def step(model, batch, progress):
-        idx = batch["pair"].tolist()
+    def loss_of(model, idx, grad):
         r = [rows[i] for i in idx]
-        pc = _seq_logprob(model, memory, r, [chosen[i] for i in idx], True)
-        pr = _seq_logprob(model, memory, r, [rejected[i] for i in idx], True)
-        loss, stats = dpo(pc, pr, ref_c[idx].to(pc), ref_r[idx].to(pr), beta=float(cfg["beta"]),
-                          label_smoothing=float(cfg["label_smoothing"]))
-        last.update(stats)
+        pc = _seq_logprob(model, memory, r, [chosen[i] for i in idx], grad)
+        pr = _seq_logprob(model, memory, r, [rejected[i] for i in idx], grad)
+        loss, stats = dpo(pc, pr, ref_c[idx].to(pc), ref_r[idx].to(pr), beta=beta, label_smoothing=eps[idx].to(pc))
+        nll = -(pc / n_chosen[idx].to(pc)).mean()
+        stats["logp_chosen"], stats["logp_rejected"] = float(pc.detach().mean()), float(pr.detach().mean())
+        return loss + sft * nll, stats
+
+    def step(model, batch, progress):
+        model.eval()  # the same mode as the reference: dropout would bias the rewards against the chosen side
+        loss, stats = loss_of(model, batch["pair"].tolist(), True)
         for name, value in stats.items():
             emit({"type": "metric", "key": f"{key}/{name}", "value": value, "step": step.count})
         step.count += 1
         return loss
 
+    def over_all_pairs(model) -> dict:
+        totals: dict[str, float] = {}
+        for s in range(0, len(pairs), 256):
+            idx = list(range(s, min(s + 256, len(pairs))))
+            loss, stats = loss_of(model, idx, False)
+            for k, v in {**stats, "loss": float(loss)}.items():
+                totals[k] = totals.get(k, 0.0) + v * len(idx)
+        return {k: v / len(pairs) for k, v in totals.items()}
+
+    epochs: list[dict] = []
+
+    def evaluate(model):
+        stats = over_all_pairs(model)
+        epochs.append({"epoch": len(epochs), "reward_accuracy": stats["rewards/accuracies"], "reward_margin": stats["rewards/margins"],
+                       "loss": stats["loss"]})
+        emit({"type": "log", "level": "info", "message": f"{key} epoch {len(epochs) - 1}: reward accuracy {stats['rewards/accuracies']:.3f}, "
+              f"margin {stats['rewards/margins']:+.3f}, log p chosen {stats['logp_chosen']:.2f}, rejected {stats['logp_rejected']:.2f}"})
+        return {"score": float(len(epochs))}  # keep the last epoch (the training loop keeps the best score)
+
     step.count = 0
-    train(policy, batches, step, epochs=int(cfg["epochs"]), lr=float(cfg["lr"]), device=device, emit=emit, key=key)
-    return policy, {"pairs": len(pairs), **{k: v for k, v in last.items() if not k.startswith("_")}}
+    train(policy, batches, step, epochs=int(cfg["epochs"]), lr=float(cfg["lr"]), device=device, emit=emit, key=key,
+          evaluate=evaluate)
+    final = over_all_pairs(policy.eval())
+    info = {"pairs": len(pairs), **{k: final[k] for k in ("rewards/chosen", "rewards/rejected", "rewards/margins", "rewards/accuracies")},
+            "epochs": epochs, "chosen_label": float(np.mean([p["chosen_is_label"] for p in pairs])),
+            "epsilon_mean": float(eps.mean())}
+    return policy, info

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ..metrics import pgr_report, slot_f1
+from ..metrics.slu import slu_f1
 from .beam import beam_search
 from .frames import text_to_frame
 from .tasks import Example
@@ -12,13 +13,24 @@ def decode(model, memory, beam_size: int, max_len: int) -> list[str]:
     return [model.tokenizer.decode(h[0].ids) if h else "" for h in beam_search(model, memory, beam_size, 1, max_len)]
 
 
+SCORES = ("precision", "recall", "f1", "exact_match", "slu_f1", "word_f1", "char_f1")
+
+
+def eval_beam(config: dict) -> int:
+    """The one beam every model's test outputs are decoded with: ``eval_beam_size``, default ``joint.beam_size``."""
+    return int(config.get("eval_beam_size") or config["joint"]["beam_size"])
+
+
 def score_texts(texts: list[str], gold: list[Example]) -> dict:
-    return slot_f1([text_to_frame(t) for t in texts], [text_to_frame(e.target) for e in gold])
+    """Exact (type, value) precision/recall/F1 and exact match, and SLURP's SLU-F1 with its word and char F1."""
+    pred, ref = [text_to_frame(t) for t in texts], [text_to_frame(e.target) for e in gold]
+    slu = slu_f1(pred, ref)
+    return {**slot_f1(pred, ref), **{k: slu[k] for k in ("slu_f1", "word_f1", "char_f1")}}
 
 
 def seed_report(seed: int, weak: dict, joint: dict, ceiling: dict, students: dict) -> dict:
     """weak: member → scores; joint, ceiling: scores; students: method → scores (each with "f1")."""
-    weak_mean = {k: sum(w[k] for w in weak.values()) / len(weak) for k in ("precision", "recall", "f1", "exact_match")}
+    weak_mean = {k: sum(w[k] for w in weak.values()) / len(weak) for k in SCORES}
     out = {}
     for name, s in students.items():
         out[name] = {**s, "pgr_vs_weak_mean": pgr_report(weak_mean["f1"], s["f1"], ceiling["f1"]),

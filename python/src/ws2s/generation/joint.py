@@ -1,7 +1,8 @@
 """Joint decoding: the weak models agree on one hypothesis per input.
 
-Pool every weak model's N-best list, have every weak model score every candidate with its
-length-normalised log-probability in its own tokenizer, combine with weights λ, keep the best.
+Pool every weak model's N-best list, have every weak model score every candidate with its log-probability
+per word (``scoring.word_scores``: one scale for members with different tokenizers), combine with weights λ,
+keep the best.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from dataclasses import dataclass
 import torch
 
 from .beam import beam_search
-from .scoring import text_logprobs
+from .scoring import text_logprobs, word_scores
 
 
 @dataclass
@@ -44,11 +45,11 @@ def joint_decode(models: list, sources: list[str], weights: torch.Tensor, beam_s
     rows = [i for i, pool in enumerate(pools) for _ in pool]
     flat = [t for pool in pools for t in pool]
     per_model = [text_logprobs(m, mem, rows, flat) for m, mem in zip(models, memories)]
+    per_word = torch.stack([word_scores(m, mem, rows, flat) for m, mem in zip(models, memories)], 1)  # [n, K]
     choices, at = [], 0
     for i, pool in enumerate(pools):
         lps = [[per_model[k][at + j] for k in range(len(models))] for j in range(len(pool))]
-        norm = torch.tensor([[float(lp.mean()) for lp in row] for row in lps])
-        scores = combine(norm, weights)
+        scores = combine(per_word[at : at + len(pool)], weights)
         best = int(scores.argmax())
         choices.append(JointChoice(pool[best], [lp.tolist() for lp in lps[best]], own_top[i], pool, scores.tolist()))
         at += len(pool)

@@ -16,10 +16,11 @@ from ..cache import digest
 from ..device import seed_everything
 from ..events import null_emit
 from ..losses import member_weights
-from ..recipe import RunContext, run_seeds, summarise, write_results
+from ..metrics.stats import paired_difference, per_seed_pgr
+from ..recipe import RunContext, finished, run_seeds, summarise, write_results
 from ..train.loop import grad_clip, train
 from .dpo import dpo_stage
-from .evaluate import decode, score_texts, seed_report
+from .evaluate import decode, eval_beam, score_texts, seed_report
 from .joint import joint_decode
 from .labels import joint_labels, member_labels
 from .models.hf import HF_ARCHS
@@ -30,7 +31,7 @@ from .teacher_forcing import nll_step, target_batches
 from .tokenizers import ShortlistTokenizer
 from .weak import cached_weak
 
-FIELDS = ("f1", "exact_match")
+FIELDS = ("f1", "exact_match", "slu_f1", "word_f1", "char_f1")
 
 
 def run(config: dict, out_dir: str | Path, emit=null_emit) -> dict:
@@ -41,14 +42,45 @@ def run(config: dict, out_dir: str | Path, emit=null_emit) -> dict:
         base = build_student(config["strong"], config["precision"]).to(ctx.device)
     per_seed, examples = run_seeds(ctx, config["seeds"], lambda si, seed: run_seed(ctx, config, seed, base))
     summary = summarise(per_seed, summary_rows(config), FIELDS)
-    return write_results(ctx, out_dir, config, "generation", per_seed, examples, summary)
+    add_comparisons(summary, per_seed, config)
+    return write_results(ctx, out_dir, config, "generation", per_seed, examples, summary, {"eval_beam_size": eval_beam(config)})
+
+
+def add_comparisons(summary: dict, per_seed: list[dict], config: dict) -> None:
+    """Paired t-intervals over seeds: every method vs the naive student (``vs_naive``: F1, SLU-F1, PGR) and
+    each DPO-refined student vs itself before DPO (``summary.dpo``)."""
+    keep = ("diff", "low", "high")
+
+    def diff(a, b):
+        d = paired_difference(a, b)
+        return {k: d[k] for k in keep}
+
+    naive = next((m["name"] for m in config["methods"] if m["loss"] == "xent" and m["weak"] == "joint"), None)
+    metric = summary["metric"]
+    for name, m in summary["methods"].items():
+        if naive is None or name == naive or m.get("status") == "failed":
+            continue
+        both = [s for s in per_seed if finished(s["students"].get(name)) and finished(s["students"].get(naive))]
+        if not both:
+            continue
+        pick = lambda who, f: [s["students"][who][f] for s in both]  # noqa: E731
+        wk, ceil = [s["weak_mean"][metric] for s in both], [s["ceiling"][metric] for s in both]
+        m["vs_naive"] = {"f1": diff(pick(name, "f1"), pick(naive, "f1")), "slu_f1": diff(pick(name, "slu_f1"), pick(naive, "slu_f1")),
+                         "pgr": diff(per_seed_pgr(wk, pick(name, metric), ceil), per_seed_pgr(wk, pick(naive, metric), ceil)),
+                         "n_seeds": len(both)}
+    dpo = [s["dpo"] for s in per_seed if s.get("dpo") and s["dpo"].get("pairs")]
+    if dpo:
+        summary["dpo"] = {dpo[0]["from"]: {"f1": diff([d["after_f1"] for d in dpo], [d["before_f1"] for d in dpo]),
+                                           "slu_f1": diff([d["after_slu_f1"] for d in dpo], [d["before_slu_f1"] for d in dpo]),
+                                           "n_seeds": len(dpo)}}
 
 
 def build_student(strong: dict, precision: str):
     """The strong model of ``strong.arch``: the copy student (frozen encoder + copy decoder) or an HF LM,
     fine-tuned whole or, with ``strong.mode`` "lora", through LoRA adapters."""
     if strong["arch"] == "copy":
-        return CopyStudent(strong["model"], layers=int(strong["decoder_layers"]), max_len=int(strong["max_length"]))
+        return CopyStudent(strong["model"], layers=int(strong["decoder_layers"]), max_len=int(strong["max_length"]),
+                           finetune_layers=int(strong.get("finetune_layers", 0)))
     return HF_ARCHS[strong["arch"]](strong["model"], bool(strong["trust_remote_code"]), precision, int(strong["max_length"]),
                                     lora_rank=int(strong["lora_rank"]) if strong["mode"] == "lora" else 0,
                                     gradient_checkpointing=bool(strong["gradient_checkpointing"]))
@@ -109,7 +141,8 @@ def run_seed(ctx: RunContext, config: dict, seed: int, base) -> tuple[dict, list
     dpo_info = None
     if config.get("dpo"):
         with ctx.timed("dpo"):
-            dpo_info = refine_stage(ctx, config, student, splits, weak, trained, scores, predictions, seed)
+            dpo_info = refine_stage(ctx, config, student, splits, weak, trained, scores, predictions, seed,
+                                    labels["texts"]["joint"].texts)
 
     report = seed_report(seed, labels["weak_scores"], labels["joint_score"], ceiling_score, scores)
     report["dpo"] = dpo_info
@@ -139,7 +172,7 @@ def weak_label_stage(ctx: RunContext, config: dict, splits: dict, weak: Weak, se
     sources, test = [e.source for e in splits["strong_train"]], splits["test"]
     needed = sorted({m["weak"] for m in config["methods"]} - {"joint"})
     key = digest("gen-weak-labels", weak.keys, weak.lam.tolist(), config["joint"], config["max_output_length"],
-                 config["eval_beam_size"], sources, [(e.source, e.target) for e in test], needed)
+                 eval_beam(config), sources, [(e.source, e.target) for e in test], needed)
     with ctx.timed("weak_labels"):
         out = ctx.cache.get_or_compute("weak_labels", key, lambda: decode_weak_labels(config, splits, weak, needed))
     summary = ", ".join(f"{n} {s['f1']:.3f}" for n, s in out["weak_scores"].items())
@@ -148,17 +181,17 @@ def weak_label_stage(ctx: RunContext, config: dict, splits: dict, weak: Weak, se
 
 
 def decode_weak_labels(config: dict, splits: dict, weak: Weak, needed: list[str]) -> dict:
-    max_len, eval_beam, beam = int(config["max_output_length"]), int(config["eval_beam_size"]), int(config["joint"]["beam_size"])
+    max_len, beam_eval, beam = int(config["max_output_length"]), eval_beam(config), int(config["joint"]["beam_size"])
     sources, test = [e.source for e in splits["strong_train"]], splits["test"]
     choices = joint_decode(weak.models, sources, weak.lam, beam, max_len)
     labels = {"joint": joint_labels(weak.models, weak.lam, choices)}
     weak_scores = {}
     for k, (spec, model) in enumerate(zip(config["weak"], weak.models)):
-        texts = decode(model, model.encode([e.source for e in test]), eval_beam, max_len)
+        texts = decode(model, model.encode([e.source for e in test]), beam_eval, max_len)
         weak_scores[spec["name"]] = {**score_texts(texts, test), "reliability": weak.reliability[k]}
         if spec["name"] in needed:
             labels[spec["name"]] = member_labels(weak.models, k, model.encode(sources), choices)
-    test_joint = [c.text for c in joint_decode(weak.models, [e.source for e in test], weak.lam, beam, max_len)]
+    test_joint = [c.text for c in joint_decode(weak.models, [e.source for e in test], weak.lam, beam_eval, max_len)]
     joint_score = score_texts(test_joint, test)
     joint_score["label_f1_on_strong_train"] = score_texts(labels["joint"].texts, splits["strong_train"])["f1"]
     return {"labels": {n: vars(lab) for n, lab in labels.items()}, "weak_scores": weak_scores, "joint_score": joint_score,
@@ -191,7 +224,7 @@ def fit_student(ctx: RunContext, config: dict, student: Student, targets, extra,
 
 def evaluate(config: dict, student: Student, model) -> tuple[dict, list[str]]:
     """Slot scores of ``model``'s beam-search outputs on test, and the outputs."""
-    texts = decode(model, student.test_memory, int(config["eval_beam_size"]), int(config["max_output_length"]))
+    texts = decode(model, student.test_memory, eval_beam(config), int(config["max_output_length"]))
     return score_texts(texts, student.test), texts
 
 
@@ -204,7 +237,7 @@ def method_stage(ctx: RunContext, config: dict, student: Student, method: dict, 
 
 
 def refine_stage(ctx: RunContext, config: dict, student: Student, splits: dict, weak: Weak, trained: dict, scores: dict,
-                 predictions: dict, seed: int) -> dict | None:
+                 predictions: dict, seed: int, joint_texts: list[str]) -> dict | None:
     """DPO on the source method's student, ranked by the weak ensemble; adds ``<source>+dpo`` to the scores."""
     d, source = config["dpo"], dpo_source(config)
     name = f"{source}+dpo"
@@ -215,11 +248,12 @@ def refine_stage(ctx: RunContext, config: dict, student: Student, splits: dict, 
 
     def refine():
         return dpo_stage(trained[source], student.memory, sources, weak.models, weak.lam, d, int(config["max_output_length"]),
-                         seed, ctx.device, ctx.emit, key=f"dpo/{source}")
+                         seed, ctx.device, ctx.emit, key=f"dpo/{source}", labels=joint_texts)
 
     done = ctx.attempt(seed, name, refine)
     if done is None:
         return None
     refined, info = done
     scores[name], predictions[name] = evaluate(config, student, refined)
-    return {"from": source, "before_f1": scores[source]["f1"], "after_f1": scores[name]["f1"], **info}
+    return {"from": source, "before_f1": scores[source]["f1"], "after_f1": scores[name]["f1"],
+            "before_slu_f1": scores[source]["slu_f1"], "after_slu_f1": scores[name]["slu_f1"], **info}

@@ -31,3 +31,20 @@ def text_logprobs(model, memory: Memory, rows: list[int], texts: list[str]) -> l
     """Per-token log-probabilities of canonical ``texts`` in the model's own tokenizer (eos included)."""
     tok = model.tokenizer
     return token_logprobs(model, memory, rows, [tok.encode(t) + [tok.eos_id] for t in texts])
+
+
+def word_scores(model, memory: Memory, rows: list[int], texts: list[str]) -> torch.Tensor:
+    """Per-WORD log-probability of canonical ``texts`` under ``model`` ``[n]`` (float64): the sum of its token
+    log-probabilities (eos included) over the number of words + 1, so members with different tokenizers
+    (words, characters, subwords) are compared on one scale. Tokens the model reads as its unknown token
+    are left out of the sum: a weak model that never saw a word scores it as ``<unk>``, which says nothing
+    about whether the word is right (a held-out slot value would otherwise rank a correct candidate last)."""
+    tok = model.tokenizer
+    ids = [tok.encode(t) + [tok.eos_id] for t in texts]
+    lps = token_logprobs(model, memory, rows, ids)
+    unk = getattr(tok, "unk_id", None)
+    out = []
+    for t, i, lp in zip(texts, ids, lps):
+        keep = torch.tensor([x != unk for x in i], device=lp.device) if unk is not None else torch.ones_like(lp, dtype=torch.bool)
+        out.append(float(lp[keep].double().sum()) / (len(t.split()) + 1))
+    return torch.tensor(out, dtype=torch.float64)

@@ -10,6 +10,7 @@ handle slot values the weak models never saw.
 
 from __future__ import annotations
 
+import copy as _copy
 import math
 from pathlib import Path
 
@@ -34,7 +35,9 @@ def resolve_model_path(model: str) -> str:
 
 class CopyStudent(nn.Module):
     def __init__(self, model: str = PACKAGED, layers: int = 2, heads: int = 6, ff: int = 768,
-                 dropout: float = 0.1, max_len: int = 64):
+                 dropout: float = 0.1, max_len: int = 64, finetune_layers: int = 0):
+        """``finetune_layers``: the encoder's top n layers are trained (from their pretrained weights, reset by
+        ``reinit``); ``encode`` caches the output of the frozen layers below them and ``forward`` runs them."""
         super().__init__()
         from transformers import AutoModel
 
@@ -55,6 +58,12 @@ class CopyStudent(nn.Module):
         self.query = nn.Linear(dim, dim)
         self.key = nn.Linear(dim, dim)
         self.gate = nn.Linear(dim, 1)
+        n_layers = len(self.encoder.encoder.layer)
+        if not 0 <= finetune_layers <= n_layers:
+            raise ValueError(f"strong.finetune_layers {finetune_layers}: the encoder has {n_layers} layers; choose 0..{n_layers}")
+        self.n_frozen = n_layers - finetune_layers
+        self.top = nn.ModuleList(_copy.deepcopy(l) for l in self.encoder.encoder.layer[self.n_frozen:])
+        self.top.requires_grad_(True)
         self.reinit(0)
         self.set_shortlist(ShortlistTokenizer(self.hf_tokenizer, range(emb.shape[0])))
 
@@ -79,6 +88,8 @@ class CopyStudent(nn.Module):
                         reset()
             with torch.no_grad():
                 self.vocab_bias.zero_()
+                for mine, pretrained in zip(self.top, self.encoder.encoder.layer[self.n_frozen:]):
+                    mine.load_state_dict(pretrained.state_dict())
 
     def set_shortlist(self, tokenizer: ShortlistTokenizer) -> None:
         """Generate over ``tokenizer``'s shortlist (call before ``encode``; memories hold local ids)."""
@@ -107,7 +118,8 @@ class CopyStudent(nn.Module):
             ids = torch.cat([torch.full((ids.shape[0], 1), t.tok.cls_token_id or t.bos_id), ids], 1).to(self.device)
             mask = ids != t.pad_id
             mask[:, 0] = True
-            h = self.encoder(input_ids=ids, attention_mask=mask).last_hidden_state
+            out = self.encoder(input_ids=ids, attention_mask=mask, output_hidden_states=bool(len(self.top)))
+            h = out.hidden_states[self.n_frozen] if len(self.top) else out.last_hidden_state
             parts.append({"h": h, "pad": ~mask, "src": self.to_local[ids]})
         width = max(p["h"].shape[1] for p in parts)
         return {
@@ -118,6 +130,13 @@ class CopyStudent(nn.Module):
 
     def forward(self, memory: Memory, tgt_in: torch.Tensor, last_only: bool = False) -> torch.Tensor:
         """tgt_in ``[B, T]`` → log-probabilities ``[B, T, V]`` (``[B, 1, V]`` with ``last_only``)."""
+        if len(self.top):
+            h = memory["h"]
+            add = memory["pad"][:, None, None, :].to(h.dtype) * torch.finfo(h.dtype).min
+            for layer in self.top:
+                h = layer(h, attention_mask=add)
+                h = h[0] if isinstance(h, tuple) else h
+            memory = {**memory, "h": h}
         t = tgt_in.shape[1]
         if t > self.max_target_len:
             raise ValueError(f"target of {t} tokens exceeds the student's {self.max_target_len} positions; lower max_output_length")
@@ -130,5 +149,5 @@ class CopyStudent(nn.Module):
         scores = self.query(h) @ self.key(memory["h"]).transpose(1, 2) / math.sqrt(h.shape[-1])
         scores = scores.masked_fill(memory["pad"][:, None, :], float("-inf"))
         copy = torch.zeros_like(log_gen).scatter_add_(2, memory["src"][:, None, :].expand(-1, t, -1), scores.softmax(-1))
-        g = torch.sigmoid(self.gate(h))
-        return torch.logaddexp(torch.log(g) + log_gen, torch.log1p(-g) + torch.log(copy.clamp_min(1e-30)))
+        a = self.gate(h)  # log g and log(1 − g) as logsigmoid: finite gradients however large |a| (log1p(−sigmoid) was NaN past ~17)
+        return torch.logaddexp(F.logsigmoid(a) + log_gen, F.logsigmoid(-a) + torch.log(copy.clamp_min(1e-30)))

@@ -1,0 +1,55 @@
+"""The copy student's gate (finite gradients at any gate logit) and strong.finetune_layers."""
+
+import torch
+
+from ws2s.generation.models.student import CopyStudent
+
+
+def _student(**kw):
+    torch.manual_seed(0)
+    return CopyStudent(layers=1, **kw)
+
+
+def test_gate_gradients_stay_finite_for_saturated_gate_logits():
+    # sigmoid(a) rounds to 1.0 in float32 past a ~ 17: log1p(-sigmoid) had a -inf derivative -> NaN gradients
+    s = _student()
+    memory = s.encode(["set an alarm for seven"])
+    tgt = torch.tensor([[s.tokenizer.bos_id, 5, 6]])
+    for bias in (5.0, 20.0, 100.0, -110.0):
+        s.zero_grad()
+        with torch.no_grad():
+            s.gate.weight.zero_()
+            s.gate.bias.fill_(bias)
+        logp = s(memory, tgt)
+        assert torch.isfinite(logp).all()
+        (-logp[0, -1, 7]).backward()
+        assert torch.isfinite(s.gate.bias.grad).all(), bias
+        # the mixture is still a distribution
+        assert torch.allclose(logp.exp().sum(-1), torch.ones(1, 3), atol=1e-4)
+
+
+def test_finetune_layers_trains_top_encoder_layers_from_pretrained_weights():
+    frozen, ft = _student(), _student(finetune_layers=2)
+    n = len(ft.encoder.encoder.layer)
+    assert ft.n_frozen == n - 2 and len(ft.top) == 2
+    src = ["play some jazz in the kitchen", "wake me up at six"]
+    # before training, running the copied top layers on the cached lower states reproduces the frozen encoder
+    h_ft = ft.encode(src)
+    h_frozen = frozen.encode(src)
+    add = h_ft["pad"][:, None, None, :].float() * torch.finfo(torch.float32).min
+    h = h_ft["h"]
+    for layer in ft.top:
+        h = layer(h, attention_mask=add)
+        h = h[0] if isinstance(h, tuple) else h
+    keep = ~h_ft["pad"]
+    assert torch.allclose(h[keep], h_frozen["h"][keep], atol=1e-4)
+    trainable = {n for n, p in ft.named_parameters() if p.requires_grad}
+    assert any(n.startswith("top.") for n in trainable) and not any(n.startswith("encoder.") for n in trainable)
+    # reinit restores the pretrained weights of the top layers
+    with torch.no_grad():
+        next(ft.top.parameters()).add_(1.0)
+    ft.reinit(3)
+    assert torch.equal(next(ft.top.parameters()), next(ft.encoder.encoder.layer[ft.n_frozen].parameters()))
+    tgt = torch.tensor([[ft.tokenizer.bos_id, 5], [ft.tokenizer.bos_id, 6]])
+    ft(h_ft, tgt)[:, -1, 7].sum().backward()
+    assert next(ft.top.parameters()).grad is not None
