@@ -43,9 +43,9 @@ def test_students_learn_from_weak_targets_only(bert_dir, tmp_path, monkeypatch):
     seen = []
     real = students.train_strong
 
-    def spy(strong, data, target, step_loss, val_ref, config, seed, ctx, key, method):
+    def spy(strong, data, target, step_loss, val_ref, config, seed, ctx, key, method, *rest):
         seen.append((key, target.clone(), val_ref.clone(), data))
-        return real(strong, data, target, step_loss, val_ref, config, seed, ctx, key, method)
+        return real(strong, data, target, step_loss, val_ref, config, seed, ctx, key, method, *rest)
 
     monkeypatch.setattr(students, "train_strong", spy)
     results, _ = run(tiny_config(bert_dir), tmp_path / "run", monkeypatch, tmp_path / "cache")
@@ -56,6 +56,11 @@ def test_students_learn_from_weak_targets_only(bert_dir, tmp_path, monkeypatch):
     ceiling = [s for s in seen if s[0].startswith("ceiling/")][0]
     assert torch.equal(ceiling[1], gold)  # only the ceiling trains on gold
     for key, target, val_ref, _ in student_runs:
+        if "/mw/" in key:  # multi_weak's default targets "hard": each member's argmax, one-hot
+            members = target.argmax(-1)
+            assert set(target.unique().tolist()) <= {0.0, 1.0} and target.shape == (len(gold), 2, 2), key
+            assert not all(torch.equal(members[:, k], data.labels("strong_train")) for k in range(2)), key
+            continue
         assert not torch.equal(target.reshape(len(gold), -1, 2)[:, 0], gold), key  # soft weak labels, not gold
         assert target.min() > 0 and target.max() < 1, key
     # model selection compares with weak labels on val, never gold

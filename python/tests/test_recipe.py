@@ -1,5 +1,7 @@
 """The recipe skeleton: a seed or method that fails is recorded and the rest go on; summaries skip what failed."""
 
+import math
+
 import pytest
 import torch
 
@@ -75,7 +77,32 @@ def test_the_table_shows_every_row_and_the_failures(tmp_path):
     results = {"kind": "generation", "summary": summarise(per_seed, [("a", "xent"), ("b", "soft")], ("f1", "exact_match")),
                "per_seed": per_seed, "seeds": [0], "device": "cpu", "flags": [], "failures": ctx.failures}
     table = format_table(results)
-    assert "| f1 (95% CI) | exact_match (95% CI) |" in table
-    assert "| student: a | xent | 0.500 [0.500, 0.500] | 0.250 [0.250, 0.250] | 0.50 [0.50, 0.50] | 0.40 [0.40, 0.40] |" in table
+    assert "| f1 (95% t-CI) | exact_match (95% t-CI) |" in table
+    # One seed: no interval, shown as "1 seed" (the bootstrap used to print [0.500, 0.500]).
+    assert "| student: a | xent | 0.500 (1 seed) | 0.250 (1 seed) | 0.50 (1 seed) | 0.40 (1 seed) | +0.000 (1 seed) | +0.00 (1 seed) |" in table
     assert "| student: b | soft | failed: NonFiniteLoss: x |" in table and "weak joint decoding" in table
     assert "failed: seed 0 b in student at step 3: NonFiniteLoss: x" in table
+
+
+def test_summary_intervals_are_student_t_and_every_method_has_its_paired_difference_from_naive():
+    # f1 per seed: naive a = [0.5, 0.6, 0.7], c = a + [0.10, 0.12, 0.08]; weak 0.2, ceiling 0.8 in every seed.
+    per_seed = [seed_report(i, {"a": a, "c": a + d}) for i, (a, d) in enumerate([(0.5, 0.10), (0.6, 0.12), (0.7, 0.08)])]
+    s = summarise(per_seed, [("a", "xent"), ("c", "soft")], ("f1", "exact_match"))
+    a = s["methods"]["a"]["f1"]
+    half = 4.302652729911275 * 0.1 / math.sqrt(3)  # t_{2, 0.975} · sd / √n, sd of [0.5, 0.6, 0.7] = 0.1
+    assert a["method"] == "t" and a["n_seeds"] == 3
+    assert (a["low"], a["high"]) == (pytest.approx(0.6 - half), pytest.approx(0.6 + half))
+    vs = s["methods"]["c"]["vs_naive"]
+    dhalf = 4.302652729911275 * 0.02 / math.sqrt(3)  # differences [0.10, 0.12, 0.08]: mean 0.1, sd 0.02
+    assert vs["n_seeds"] == 3 and vs["f1"]["diff"] == pytest.approx(0.1)
+    assert (vs["f1"]["low"], vs["f1"]["high"]) == (pytest.approx(0.1 - dhalf), pytest.approx(0.1 + dhalf))
+    assert vs["pgr"]["diff"] == pytest.approx(0.1 / 0.6)  # per-seed PGR difference = Δf1 / (0.8 − 0.2)
+    assert s["methods"]["a"]["vs_naive"]["f1"]["diff"] == 0.0
+    pgr = s["methods"]["c"]["pgr"]
+    assert pgr["method"] == "t" and pgr["low"] < pgr["pgr"] < pgr["high"]
+
+
+def test_without_a_naive_method_there_is_no_vs_naive():
+    per_seed = [seed_report(i, {"c": 0.5 + i / 10}) for i in range(2)]
+    s = summarise(per_seed, [("c", "soft")], ("f1", "exact_match"))
+    assert "vs_naive" not in s["methods"]["c"]

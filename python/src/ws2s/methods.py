@@ -16,16 +16,23 @@ from __future__ import annotations
 import inspect
 from dataclasses import dataclass, field
 
-from ws2s.losses import edl, edl_self, logconf
+from ws2s.losses import dirichlet_nll, logconf
 
 KINDS = ("classification", "generation")
-_TENSOR_ARGS = ("logits", "target", "targets", "progress", "weights")
+_TENSOR_ARGS = ("logits", "target", "targets", "progress", "weights", "prior")
 
 
 def loss_params(fn) -> tuple[str, ...]:
     """The hyperparameters of a loss function: its keyword arguments other than tensors and progress."""
     return tuple(p for p in inspect.signature(fn).parameters if p not in _TENSOR_ARGS)
 
+
+#: Classification's evidential hyperparameters: KL weight λ = kl_coef · min(1, epoch / anneal) (Sensoy et al.
+#: 2018; defaults kl_coef 1.0, anneal 10 epochs or the whole run if shorter) and the evidence function.
+#: The old schedule (λ = 0.01 · progress) is ``{"kl_coef": 0.01, "anneal": <strong_train.epochs>}``.
+CLS_EVIDENTIAL_PARAMS = ("kl_coef", "evidence", "anneal")
+#: Generation's evidential loss keeps the loss functions' own schedule (kl_coef, anneal_frac).
+GEN_EVIDENTIAL_PARAMS = ("kl_coef", "evidence", "anneal_frac")
 
 #: Generation's soft targets (``ws2s.generation.word_targets``): temperature and spread of a word's doubt.
 SOFT_PARAMS = ("tau", "spread")
@@ -38,8 +45,9 @@ class Method:
     name: str
     summary: str
     params: dict[str, tuple[str, ...]]  # kind -> hyperparameter names; the kinds that support it
-    multi: bool = False
+    multi: bool = False  # learns from every member at once: weak must be "all"
     evidential: bool = False
+    can_multi: bool = False  # may learn from every member (weak: "all") or from one set of labels
     kinds: tuple[str, ...] = field(init=False)
 
     def __post_init__(self):
@@ -55,12 +63,17 @@ METHODS: dict[str, Method] = {m.name: m for m in (
            {"generation": SOFT_PARAMS}),
     Method("multi_weak", "Σ_k w_k · cross-entropy against each weak member's own labels", {"classification": (), "generation": ()},
            multi=True),
-    Method("edl", "evidential loss: a Dirichlet over the classes (vocabulary) fitted to the weak labels",
-           {"classification": loss_params(edl), "generation": (*loss_params(edl), *VOCAB_EVIDENTIAL_PARAMS, *SOFT_PARAMS)},
+    Method("edl", "evidential loss: a Dirichlet over the classes (vocabulary) fitted to the weak labels; with weak \"all\" "
+                  "each member's labels are a separate observation (edl_multi)",
+           {"classification": CLS_EVIDENTIAL_PARAMS, "generation": (*GEN_EVIDENTIAL_PARAMS, *VOCAB_EVIDENTIAL_PARAMS, *SOFT_PARAMS)},
+           evidential=True, can_multi=True),
+    Method("edl_self", "evidential loss against weak labels mixed with the student's own prior-matched labels (self-training)",
+           {"classification": (*CLS_EVIDENTIAL_PARAMS, "aux_coef", "warmup_frac"),
+            "generation": (*GEN_EVIDENTIAL_PARAMS, "aux_coef", "warmup_frac", *VOCAB_EVIDENTIAL_PARAMS, *SOFT_PARAMS)},
            evidential=True),
-    Method("edl_self", "evidential loss against weak labels mixed with the student's own argmax (self-training)",
-           {"classification": loss_params(edl_self), "generation": (*loss_params(edl_self), *VOCAB_EVIDENTIAL_PARAMS, *SOFT_PARAMS)},
-           evidential=True),
+    Method("dirichlet_nll", "ensemble distribution distillation: the Dirichlet likelihood of every member's probabilities "
+                            "(members' disagreement lowers the precision S)",
+           {"classification": loss_params(dirichlet_nll)}, multi=True, evidential=True),
 )}
 
 

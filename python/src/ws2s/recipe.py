@@ -31,7 +31,8 @@ import torch
 
 from ws2s.cache import Cache, cache_dir_for
 from ws2s.device import configure_cpu_threads, pick_device
-from ws2s.metrics import bootstrap_ci, pgr_with_ci
+from ws2s.metrics import pgr_report
+from ws2s.metrics.stats import paired_difference, per_seed_pgr, t_interval
 
 
 @dataclass
@@ -140,23 +141,63 @@ def finished(entry: dict | None) -> bool:
 
 
 def interval(values: list[float]) -> dict:
-    """Mean over seeds with a 95% bootstrap interval: ``{mean, low, high, per_seed}``."""
-    ci = bootstrap_ci(values)
-    return {"mean": ci.estimate, "low": ci.low, "high": ci.high, "per_seed": values}
+    """Mean over seeds with a 95% Student-t interval: ``{mean, low, high, per_seed, method: "t", n_seeds}``.
+
+    With one seed low/high are None (no interval; tables show "1 seed"). No percentile bootstrap here:
+    over few seeds it undercovers (over 3 it returns [min, max]); ``ws2s.metrics.stats``.
+    """
+    t = t_interval(values)
+    return {"mean": t["mean"], "low": t["low"], "high": t["high"], "per_seed": list(values), "method": "t", "n_seeds": t["n_seeds"]}
+
+
+def pgr_interval(weak: list[float], student: list[float], ceiling: list[float]) -> dict:
+    """PGR over seeds: ``pgr`` is the PGR of the mean scores (a ratio of means is stable where one seed's
+    gap is tiny); ``[low, high]`` is the 95% Student-t interval of the per-seed PGRs (seeds whose ceiling
+    does not beat weak are dropped and flagged; None with fewer than 2 such seeds)."""
+    per_seed = [pgr_report(*t) for t in zip(weak, student, ceiling)]
+    overall = pgr_report(float(np.mean(weak)), float(np.mean(student)), float(np.mean(ceiling)))
+    values = [r["pgr"] for r in per_seed if not r["flagged"]]
+    t = t_interval(values)
+    flagged = [i for i, r in enumerate(per_seed) if r["flagged"]]
+    reason = overall["reason"] or (f"seeds {flagged}: ceiling does not beat weak" if flagged else None)
+    return {"pgr": overall["pgr"], "low": t["low"], "high": t["high"], "level": 0.95, "per_seed": per_seed,
+            "mean_of_per_seed": t["mean"], "flagged": bool(overall["flagged"] or flagged), "reason": reason,
+            "n_seeds": len(per_seed), "method": "t"}
+
+
+def vs_naive(metric: str, student: list[float], naive: list[float], weak: list[float], ceiling: list[float]) -> dict:
+    """Per-seed difference method − naive student (same seeds), in ``metric`` and in PGR, with t-intervals:
+    ``{metric: {diff, low, high}, pgr: {diff, low, high}, n_seeds}`` (low/high None with one seed)."""
+    keep = ("diff", "low", "high")
+    score = paired_difference(student, naive)
+    pgr = paired_difference(per_seed_pgr(weak, student, ceiling), per_seed_pgr(weak, naive, ceiling))
+    return {metric: {k: score[k] for k in keep}, "pgr": {k: pgr[k] for k in keep}, "n_seeds": score["n_seeds"]}
 
 
 def _finite(x) -> float:
     return x if isinstance(x, (int, float)) and math.isfinite(x) else -math.inf
 
 
-def summarise(per_seed: list[dict], rows: list[tuple[str, str]], fields: tuple[str, ...]) -> dict:
-    """Means with intervals over seeds, and PGR on ``fields[0]`` vs the mean weak member and vs the
-    ensemble (PGR of mean scores with a bootstrap interval). rows: (method name, loss) in report order.
+def naive_method(rows: list[tuple[str, str]]) -> str | None:
+    """The naive student: the first method whose loss is "xent" (None when there is none)."""
+    return next((name for name, loss in rows if loss == "xent"), None)
+
+
+def summarise(per_seed: list[dict], rows: list[tuple[str, str]], fields: tuple[str, ...], naive: str | None = None) -> dict:
+    """Means with Student-t intervals over seeds, and PGR on ``fields[0]`` vs the mean weak member and
+    vs the ensemble (``pgr_interval``). rows: (method name, loss) in report order.
+
+    ``vs_naive`` (every method, the naive one included, whose difference is 0): per-seed paired
+    differences from the naive student over the seeds both finished (``vs_naive``). naive: its name,
+    default ``naive_method(rows)`` (the first "xent" method; the classification recipe names the first
+    "xent" method on the ensemble). With no naive method — or a naive method that finished no seed —
+    there is no ``vs_naive``.
 
     A method is summarised over the seeds it finished in; one that finished in none is
     ``{"status": "failed", "loss", "reason"}`` (the reason of its first failure).
     """
     metric = fields[0]
+    naive = naive if naive is not None else naive_method(rows)
 
     def over(seeds: list[dict], path: str) -> list[float]:
         out = []
@@ -179,7 +220,11 @@ def summarise(per_seed: list[dict], rows: list[tuple[str, str]], fields: tuple[s
         student = over(done, f"students.{name}.{metric}")
         weak, ens, ceil = (over(done, f"{k}.{metric}") for k in ("weak_mean", "ensemble", "ceiling"))
         out["methods"][name] = {"loss": loss, **{f: interval(over(done, f"students.{name}.{f}")) for f in fields},
-                                "pgr": pgr_with_ci(weak, student, ceil), "pgr_vs_ensemble": pgr_with_ci(ens, student, ceil)}
+                                "pgr": pgr_interval(weak, student, ceil), "pgr_vs_ensemble": pgr_interval(ens, student, ceil)}
+        both = [s for s in done if naive is not None and finished(s["students"].get(naive))]
+        if both:
+            out["methods"][name]["vs_naive"] = vs_naive(metric, over(both, f"students.{name}.{metric}"), over(both, f"students.{naive}.{metric}"),
+                                                        over(both, f"weak_mean.{metric}"), over(both, f"ceiling.{metric}"))
     pgrs = {n: _finite(m["pgr"]["pgr"]) for n, m in out["methods"].items() if "pgr" in m}
     best = max(pgrs, key=pgrs.get, default=None)
     out["best_method"] = best if best is not None and pgrs[best] > -math.inf else None
@@ -224,33 +269,41 @@ def write_results(ctx: RunContext, out_dir: str | Path, config: dict, kind: str,
     best = summary["best_method"]
     pgr = summary["methods"][best]["pgr"] if best else None
     ctx.log(f"done in {results['timings']['total_s']:.1f}s"
-            + (f"; best method {best}: PGR {pgr['pgr']:.3f} [{pgr['low']:.3f}, {pgr['high']:.3f}]" if best else "")
+            + (f"; best method {best}: PGR {_cell(pgr, 'pgr')}" if best else "")
             + f"; cache saved {ctx.cache.stats['saved_s']:.1f}s"
             + (f"; {len(ctx.failures)} failure(s)" if ctx.failures else ""))
     return results
 
 
 def _cell(ci: dict | None, key: str = "mean", digits: int = 3) -> str:
+    """``value [low, high]``; ``value (1 seed)`` without an interval; "n/a" without a value."""
     if not ci or ci.get(key) is None:
         return "n/a"
-    return f"{ci[key]:.{digits}f} [{ci['low']:.{digits}f}, {ci['high']:.{digits}f}]"
+    if ci.get("low") is None or ci.get("high") is None:
+        return f"{ci[key]:+.{digits}f} (1 seed)" if key == "diff" else f"{ci[key]:.{digits}f} (1 seed)"
+    sign = "+" if key == "diff" else ""
+    return f"{ci[key]:{sign}.{digits}f} [{ci['low']:{sign}.{digits}f}, {ci['high']:{sign}.{digits}f}]"
 
 
 def format_table(results: dict) -> str:
     """The summary as a Markdown table, for either kind: every weak member, the weak mean, the ensemble
-    (joint decoding for generation), the ceiling and every method, each field with its 95% interval, and
-    PGR vs the mean weak member and vs the ensemble; then DPO, flags and failures."""
+    (joint decoding for generation), the ceiling and every method, each field with its 95% Student-t
+    interval over seeds, PGR vs the mean weak member and vs the ensemble, the paired difference from the
+    naive student in the metric and in PGR, and for evidential students the AUROC of their uncertainty
+    for detecting their own errors; then DPO, flags and failures."""
     s, per_seed = results["summary"], results["per_seed"]
     fields = next((tuple(k for k, v in m.items() if isinstance(v, dict) and "mean" in v) for m in s["methods"].values()
                    if m.get("status") != "failed"), (s["metric"],))
 
-    def row(label: str, loss: str, scores: list[dict], pgr: tuple[dict, dict] | None = None) -> str:
-        cells = [_cell(interval([x[f] for x in scores])) if all(f in x for x in scores) else "" for f in fields]
-        pgrs = [_cell(p, "pgr", 2) for p in pgr] if pgr else ["", ""]
-        return "| " + " | ".join([label, loss, *cells, *pgrs]) + " |"
+    extra = 4  # PGR vs weak, PGR vs ensemble, vs naive (metric, PGR), uncertainty AUROC
 
-    lines = ["| model | loss | " + " | ".join(f"{f} (95% CI)" for f in fields) + " | PGR vs mean weak | PGR vs ensemble |",
-             "|---" * (len(fields) + 4) + "|"]
+    def row(label: str, loss: str, scores: list[dict]) -> str:
+        cells = [_cell(interval([x[f] for x in scores])) if all(f in x for x in scores) else "" for f in fields]
+        return "| " + " | ".join([label, loss, *cells, *[""] * (extra + 1)]) + " |"
+
+    lines = ["| model | loss | " + " | ".join(f"{f} (95% t-CI)" for f in fields)
+             + f" | PGR vs mean weak | PGR vs ensemble | Δ{s['metric']} vs naive | ΔPGR vs naive | uncertainty error-AUROC |",
+             "|---" * (len(fields) + extra + 3) + "|"]
     for name in per_seed[0]["weak"]:
         lines.append(row(f"weak: {name}", "", [p["weak"][name] for p in per_seed]))
     lines.append(row("weak mean", "", [p["weak_mean"] for p in per_seed]))
@@ -258,16 +311,27 @@ def format_table(results: dict) -> str:
     lines.append(row("ceiling (gold)", "xent", [p["ceiling"] for p in per_seed]))
     for name, m in s["methods"].items():
         if m.get("status") == "failed":
-            lines.append(f"| student: {name} | {m['loss']} | failed: {m['reason']} |" + " |" * (len(fields) + 1))
+            lines.append(f"| student: {name} | {m['loss']} | failed: {m['reason']} |" + " |" * (len(fields) + extra))
             continue
         cells = [_cell(m.get(f)) for f in fields]
-        lines.append("| " + " | ".join([f"student: {name}", m["loss"], *cells, _cell(m["pgr"], "pgr", 2), _cell(m["pgr_vs_ensemble"], "pgr", 2)]) + " |")
+        vs = m.get("vs_naive")
+        naive_cells = [_cell(vs[s["metric"]], "diff"), _cell(vs["pgr"], "diff", 2)] if vs else ["", ""]
+        lines.append("| " + " | ".join([f"student: {name}", m["loss"], *cells, _cell(m["pgr"], "pgr", 2), _cell(m["pgr_vs_ensemble"], "pgr", 2),
+                                        *naive_cells, _uncertainty_cell(per_seed, name)]) + " |")
     lines += _dpo_lines(per_seed)
-    lines.append(f"\nbest method: {s['best_method']}; seeds {results['seeds']}; device {results['device']}")
+    lines.append(f"\nbest method: {s['best_method']}; seeds {results['seeds']}; device {results['device']}; "
+                 "intervals: 95% Student t over seeds (none with 1 seed); Δ vs naive: paired per seed")
     lines += [f"flag: {f}" for f in results["flags"]]
     lines += [f"failed: seed {f['seed']} {f['method'] or '(shared stages)'} in {f['stage']}"
               + (f" at step {f['step']}" if f["step"] is not None else "") + f": {f['reason']}" for f in results.get("failures", [])]
     return "\n".join(lines)
+
+
+def _uncertainty_cell(per_seed: list[dict], name: str) -> str:
+    """Mean over seeds (t-interval) of the AUROC of u for the student's own errors (evidential students only)."""
+    values = [p["students"][name]["uncertainty"]["error_auroc"] for p in per_seed
+              if finished(p["students"].get(name)) and (p["students"][name].get("uncertainty") or {}).get("error_auroc") is not None]
+    return _cell(interval(values)) if values else ""
 
 
 def _dpo_lines(per_seed: list[dict]) -> list[str]:

@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from .dawid_skene import DawidSkeneFit, dawid_skene, majority_vote
+from .dawid_skene import DawidSkeneFit, dawid_skene, dawid_skene_posterior, majority_vote
 
-__all__ = ["DawidSkeneFit", "dawid_skene", "majority_vote"]
+__all__ = ["DawidSkeneFit", "dawid_skene", "dawid_skene_posterior", "majority_vote"]

@@ -110,3 +110,18 @@ def dawid_skene(labels: Any, num_classes: int | None = None, max_iter: int = 200
     accuracy = (priors[:, None] * confusions.diagonal(dim1=1, dim2=2).T).sum(0)
     weights = from_reliability(accuracy.tolist(), chance=1.0 / c)
     return DawidSkeneFit(t, confusions, priors, accuracy, weights, log_lik, it, converged)
+
+
+def dawid_skene_posterior(fit: DawidSkeneFit, labels: Any) -> torch.Tensor:
+    """The E-step of a fitted model on other examples' member labels: T_ic ∝ ρ_c Π_k π_k[c, y_ik].
+
+    labels: ``[N, K]`` class indices or ``[N, K, C]`` probabilities of the same K members; returns
+    ``[N, C]`` float64 (e.g. the EM posterior on val and test of a model fitted on strong_train).
+    """
+    c = fit.priors.shape[0]
+    y, _ = hard_labels(labels, c)
+    if y.shape[1] != fit.confusions.shape[0]:
+        raise ValueError(f"labels of {y.shape[1]} members for a fit of {fit.confusions.shape[0]}")
+    votes = torch.nn.functional.one_hot(y, c).double()
+    log_joint = fit.priors.log() + torch.einsum("nkd,kcd->nc", votes, fit.confusions.log())
+    return torch.softmax(log_joint, dim=1)

@@ -42,13 +42,21 @@ def check_methods(config: dict) -> None:
     members = [w["name"] for w in config["weak"]]
     for i, m in enumerate(config["methods"]):
         f = f"methods[{i}]"
-        multi = METHODS[m["loss"]].multi  # the name itself is a schema enum (from ws2s.methods)
-        if multi and m["weak"] not in ("all", "ensemble"):
+        method = METHODS[m["loss"]]  # the name itself is a schema enum (from ws2s.methods)
+        if method.multi and m["weak"] != "all":
             raise ConfigError(f"{f}.weak", f'loss "{m["loss"]}" learns from every weak member; set weak to "all"')
-        if not multi and m["weak"] == "all":
-            raise ConfigError(f"{f}.weak", f'loss "{m["loss"]}" learns one set of labels; use "ensemble", a member ({", ".join(members)}) or a multi-weak loss')
-        if m["weak"] not in ("all", "ensemble", *members):
-            raise ConfigError(f"{f}.weak", f'unknown weak source "{m["weak"]}"; choose "ensemble", "all" or a member: {", ".join(members)}')
+        if not (method.multi or method.can_multi) and m["weak"] == "all":
+            raise ConfigError(f"{f}.weak", f'loss "{m["loss"]}" learns one set of labels; use "ensemble", "dawid_skene", a member ({", ".join(members)}) or a multi-weak loss')
+        if m["weak"] not in ("all", "ensemble", "dawid_skene", *members):
+            raise ConfigError(f"{f}.weak", f'unknown weak source "{m["weak"]}"; choose "ensemble", "all", "dawid_skene" or a member: {", ".join(members)}')
+        for fld in ("weak", "weights"):
+            if m[fld] == "dawid_skene" and len(members) < 2:
+                raise ConfigError(f"{f}.{fld}", f"Dawid-Skene needs at least 2 weak members (got {len(members)}); add members or use "
+                                  + ('"ensemble"' if fld == "weak" else '"uniform"'))
+        if m.get("targets", "hard") != "hard" and m["loss"] != "multi_weak":
+            raise ConfigError(f"{f}.targets", f'targets is for loss "multi_weak"; loss "{m["loss"]}" learns the members\' probabilities')
+        if m.get("confidence", "none") == "relabel" and not method.evidential:
+            raise ConfigError(f"{f}.confidence", f'"relabel" needs an evidential student (its uncertainty); loss "{m["loss"]}" is not one')
         if isinstance(m["weights"], list) and len(m["weights"]) != len(members):
             raise ConfigError(f"{f}.weights", f"{len(m['weights'])} weights for {len(members)} weak members")
         try:

@@ -6,6 +6,7 @@ import numpy as np
 import torch
 
 from ws2s.metrics import accuracy, agreement_split, auroc, ece, pgr_report
+from ws2s.metrics.uncertainty import uncertainty_report
 
 
 def scores(probs: torch.Tensor, labels: torch.Tensor) -> dict:
@@ -29,6 +30,8 @@ def seed_report(seed: int, data, weak: dict, ceiling_probs, students: dict) -> d
             u, right = s["uncertainty"], s["probs"].argmax(-1) == y
             r["uncertainty"] = {"mean": float(u.mean()), "when_right": float(u[right].mean()) if right.any() else None,
                                 "when_wrong": float(u[~right].mean()) if (~right).any() else None}
+            rep = uncertainty_report(u, s["probs"], y)  # does u flag the student's own errors on test?
+            r["uncertainty"].update(error_auroc=rep["error_auroc"], selective_accuracy=rep["selective_accuracy"])
         out_students[name] = r
     flags = []
     if ceiling["accuracy"] <= weak_mean["accuracy"]:

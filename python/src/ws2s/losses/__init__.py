@@ -12,9 +12,10 @@ from typing import Callable
 
 import torch
 
+from .bayesian import dirichlet_nll, edl_multi
 from .dpo import dpo
 from .evidential import EVIDENCE, DirichletPrediction, dirichlet_kl_to_uniform, dirichlet_uncertainty, edl, edl_self
-from .logconf import class_counts, logconf, prior_matched_labels
+from .logconf import class_counts, harden_to_prior, logconf, prior_matched_labels, prior_shift_labels
 from .multi_weak import multi_weak
 from .ramp import linear_ramp
 from .registry import lookup
@@ -29,6 +30,7 @@ LOSSES: dict[str, Callable[..., torch.Tensor]] = {
     "multi_weak": multi_weak,
     "edl": edl,
     "edl_self": edl_self,
+    "dirichlet_nll": dirichlet_nll,
 }
 
 
@@ -67,9 +69,12 @@ __all__ = [
     "class_counts",
     "dirichlet_kl_to_uniform",
     "dirichlet_uncertainty",
+    "dirichlet_nll",
     "dpo",
     "edl",
+    "edl_multi",
     "edl_self",
+    "harden_to_prior",
     "fixed",
     "from_reliability",
     "get_loss",
@@ -80,6 +85,7 @@ __all__ = [
     "member_weights",
     "multi_weak",
     "prior_matched_labels",
+    "prior_shift_labels",
     "uniform",
     "xent",
 ]

@@ -13,6 +13,7 @@ from typing import Callable, NamedTuple
 import torch
 import torch.nn.functional as F
 
+from .logconf import harden_to_prior
 from .ramp import linear_ramp
 from .registry import lookup
 from .xent import as_soft_target, rows
@@ -152,16 +153,24 @@ def edl_self(
     anneal_frac: float = 1.0,
     aux_coef: float = 0.5,
     warmup_frac: float = 0.2,
+    prior: torch.Tensor | None = None,
 ) -> torch.Tensor:
-    """Evidential loss with self-training: target q' = (1 − a_t)·q + a_t·onehot(argmax z).
+    """Evidential loss with self-training: target q' = (1 − a_t)·q + a_t·onehot(ŷ).
 
     a_t = ``linear_ramp(progress, aux_coef, warmup_frac)``; the one-hot carries no gradient.
-    Shapes as in ``edl``.
+    ŷ: with ``prior`` ``[C]`` given, the student's labels hardened to that class balance exactly as
+    ``logconf`` does (``harden_to_prior`` on the expected probabilities α/S; the classification recipe
+    passes the weak labels' class frequencies on strong_train); without it argmax z (for a vocabulary,
+    where matching is too costly). Shapes as in ``edl``.
     """
     z = rows(logits)
     q = as_soft_target(target, z.shape[-1]).reshape(z.shape).to(z.dtype)
     a = linear_ramp(progress, aux_coef, warmup_frac)
-    own = F.one_hot(z.detach().argmax(-1), z.shape[-1]).to(z.dtype)
+    if prior is None:
+        hard = z.detach().argmax(-1)
+    else:
+        hard = harden_to_prior(dirichlet_uncertainty(z.detach(), evidence).probs, prior.to(z.device))
+    own = F.one_hot(hard, z.shape[-1]).to(z.dtype)
     return edl(z, (1 - a) * q + a * own, progress, kl_coef, evidence, anneal_frac)
 
 
