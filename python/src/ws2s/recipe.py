@@ -165,13 +165,15 @@ def pgr_interval(weak: list[float], student: list[float], ceiling: list[float]) 
             "n_seeds": len(per_seed), "method": "t"}
 
 
-def vs_naive(metric: str, student: list[float], naive: list[float], weak: list[float], ceiling: list[float]) -> dict:
-    """Per-seed difference method − naive student (same seeds), in ``metric`` and in PGR, with t-intervals:
-    ``{metric: {diff, low, high}, pgr: {diff, low, high}, n_seeds}`` (low/high None with one seed)."""
+def vs_naive(scores: dict[str, tuple[list[float], list[float]]], metric: str, weak: list[float], ceiling: list[float]) -> dict:
+    """Per-seed differences method − naive student (same seeds) with t-intervals, for each score in
+    ``scores`` (name -> (method per seed, naive per seed)) and for the PGR on ``metric``:
+    ``{<score>: {diff, low, high}, ..., pgr: {diff, low, high}, n_seeds}`` (low/high None with one seed)."""
     keep = ("diff", "low", "high")
-    score = paired_difference(student, naive)
+    out = {name: {k: v[k] for k in keep} for name, v in ((n, paired_difference(a, b)) for n, (a, b) in scores.items())}
+    student, naive = scores[metric]
     pgr = paired_difference(per_seed_pgr(weak, student, ceiling), per_seed_pgr(weak, naive, ceiling))
-    return {metric: {k: score[k] for k in keep}, "pgr": {k: pgr[k] for k in keep}, "n_seeds": score["n_seeds"]}
+    return {**out, "pgr": {k: pgr[k] for k in keep}, "n_seeds": len(student)}
 
 
 def _finite(x) -> float:
@@ -223,8 +225,10 @@ def summarise(per_seed: list[dict], rows: list[tuple[str, str]], fields: tuple[s
                                 "pgr": pgr_interval(weak, student, ceil), "pgr_vs_ensemble": pgr_interval(ens, student, ceil)}
         both = [s for s in done if naive is not None and finished(s["students"].get(naive))]
         if both:
-            out["methods"][name]["vs_naive"] = vs_naive(metric, over(both, f"students.{name}.{metric}"), over(both, f"students.{naive}.{metric}"),
-                                                        over(both, f"weak_mean.{metric}"), over(both, f"ceiling.{metric}"))
+            # the summary metric, and f1 too where the metric is another score (generation's slu_f1)
+            keys = dict.fromkeys([metric, *(["f1"] if "f1" in fields else [])])
+            out["methods"][name]["vs_naive"] = vs_naive({k: (over(both, f"students.{name}.{k}"), over(both, f"students.{naive}.{k}")) for k in keys},
+                                                        metric, over(both, f"weak_mean.{metric}"), over(both, f"ceiling.{metric}"))
     pgrs = {n: _finite(m["pgr"]["pgr"]) for n, m in out["methods"].items() if "pgr" in m}
     best = max(pgrs, key=pgrs.get, default=None)
     out["best_method"] = best if best is not None and pgrs[best] > -math.inf else None
