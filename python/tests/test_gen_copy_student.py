@@ -53,3 +53,25 @@ def test_finetune_layers_trains_top_encoder_layers_from_pretrained_weights():
     tgt = torch.tensor([[ft.tokenizer.bos_id, 5], [ft.tokenizer.bos_id, 6]])
     ft(h_ft, tgt)[:, -1, 7].sum().backward()
     assert next(ft.top.parameters()).grad is not None
+
+
+def test_edl_learns_the_copy_students_precision_through_its_evidence_head():
+    from ws2s.generation.students import WeakLabels, prepare, token_log_evidence
+    from ws2s.generation.teacher_forcing import forward_tokens, target_batches
+    from ws2s.losses.evidential_tokens import token_uncertainty
+
+    s = _student()
+    src = ["call mary tomorrow", "play imagine"]
+    labels = WeakLabels(["person : mary", "song _ name : imagine"], [[-0.1] * 4, [-0.1] * 6], [["", ""]],
+                        [[{"person": 1.0}, {":": 1.0}, {"mary": 0.5, "john": 0.5}, {"</s>": 1.0}],
+                         [{"song": 1.0}, {"_": 1.0}, {"name": 1.0}, {":": 1.0}, {"imagine": 1.0}, {"</s>": 1.0}]])
+    targets, extra, tensors, make_step = prepare({"loss": "edl", "params": {}}, labels, s.tokenizer, torch.ones(1, dtype=torch.float64))
+    batch = target_batches(targets, s.tokenizer.pad_id, 2, 0, extra, tensors)(0)[0]
+    memory = s.encode(src)
+    s.zero_grad()
+    make_step(memory)(s, batch, 0.5).backward()
+    assert s.evidence.weight.grad is not None and s.evidence.weight.grad.abs().sum() > 0
+    with torch.no_grad():
+        logits, _ = forward_tokens(s.eval(), memory, batch["index"], batch["tgt"], batch["length"])
+        u = token_uncertainty(logits, token_log_evidence(s, batch["length"]))
+    assert u.shape[0] == logits.shape[0] and float(u.std()) > 0  # per-token u varies (it was a constant 1e-3)

@@ -73,10 +73,15 @@ def test_joint_decoding_keeps_the_best_combined_candidate_of_the_pooled_lists():
     weights = torch.tensor([0.3, 0.7], dtype=torch.float64)
     choice = joint_decode(models, ["a b", "c"], weights, beam_size=3, max_len=5)[1]
     assert len(choice.candidates) >= 3 and choice.text in choice.candidates
-    # recompute every candidate's combined score independently, one candidate at a time
+    # recompute every candidate's combined score independently, one candidate at a time: each member's
+    # log-probability per WORD (end of sequence counted as a word), so a char model is not scaled by word length
     hand = []
     for text in choice.candidates:
-        per_model = [text_logprobs(m, m.encode(["c"]), [0], [text])[0].double().mean().item() for m in models]
+        per_model = []
+        for m in models:  # tokens the member reads as <unk> are left out (no evidence either way)
+            lp = text_logprobs(m, m.encode(["c"]), [0], [text])[0].double()
+            known = torch.tensor([i != m.tokenizer.unk_id for i in m.tokenizer.encode(text) + [m.tokenizer.eos_id]])
+            per_model.append(lp[known].sum().item() / (len(text.split()) + 1))
         hand.append(0.3 * per_model[0] + 0.7 * per_model[1])
     assert choice.scores == pytest.approx(hand, abs=1e-5)
     assert choice.text == choice.candidates[max(range(len(hand)), key=hand.__getitem__)]

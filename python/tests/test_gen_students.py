@@ -14,7 +14,16 @@ LABELS = WeakLabels(
     texts=["person : mary ; date : tomorrow", "song _ name : imagine"],
     word_logprobs=[[-0.1, -0.2, -0.3, -0.5, -0.1, -0.2, -0.4, -0.05], [-0.3, -0.2, -0.1, -0.1, -0.9, -0.2]],
     member_texts=[["person : mary", "song _ name : imagine"], ["date : tomorrow", ""]],
+    # pooled word posteriors: the members disagree on "mary" (one says "john") and on where the first frame ends
+    posteriors=[[{"person": 1.0}, {":": 1.0}, {"mary": 0.7, "john": 0.3}, {";": 0.8, "</s>": 0.2}, {"date": 1.0}, {":": 1.0},
+                 {"tomorrow": 1.0}, {"</s>": 1.0}],
+                [{"song": 1.0}, {"_": 1.0}, {"name": 1.0}, {":": 1.0}, {"imagine": 1.0}, {"</s>": 1.0}]],
 )
+
+
+def _certain(labels):
+    return WeakLabels(labels.texts, [[0.0] * len(w) for w in labels.word_logprobs], labels.member_texts,
+                      [[{w: 1.0} for w in t.split()] + [{"</s>": 1.0}] for t in labels.texts])
 
 
 @pytest.fixture(scope="module")
@@ -41,15 +50,39 @@ def test_every_student_loss_gives_a_finite_loss_with_gradients(student, loss):
 
 
 def test_soft_loss_equals_hard_loss_when_the_weak_words_are_certain(student):
-    certain = WeakLabels(LABELS.texts, [[0.0] * len(w) for w in LABELS.word_logprobs], LABELS.member_texts)
+    certain = _certain(LABELS)
     w = torch.ones(1, dtype=torch.float64)
     memory = student.encode(SOURCES)
     values = []
-    for loss in ("xent", "soft"):
-        targets, extra, tensors, make_step = prepare({"loss": loss, "params": {}}, certain, student.tokenizer, w)
+    for loss, params in (("xent", {}), ("soft", {"targets": "one_best"}), ("soft", {"targets": "posterior"})):
+        targets, extra, tensors, make_step = prepare({"loss": loss, "params": params}, certain, student.tokenizer, w)
         batch = target_batches(targets, student.tokenizer.pad_id, 2, 0, extra, tensors)(0)[0]
         values.append(float(make_step(memory)(student.eval(), batch, 0.0)))
-    assert values[0] == pytest.approx(values[1], rel=1e-5)
+    assert values[0] == pytest.approx(values[1], rel=1e-5) and values[0] == pytest.approx(values[2], rel=1e-5)
+
+
+def test_posterior_targets_carry_the_members_alternatives_bridged_to_student_tokens(student):
+    from ws2s.generation.students import posterior_tensors, student_targets
+
+    tok = student.tokenizer
+    ids = student_targets(tok, LABELS.texts)[0]
+    t = posterior_tensors(LABELS, tok, ids)
+    words = LABELS.texts[0].split()
+    _, word_of = tok.encode_words(words)
+    first_mary = word_of.index(2)  # the first student token of "mary"
+    dist = {int(v): float(p) for v, p in zip(t["alt_ids"][0, first_mary], t["alt_p"][0, first_mary]) if p > 0}
+    mary, john = tok.encode_words(["mary"])[0][0], tok.encode_words(["john"])[0][0]
+    assert dist[mary] == pytest.approx(0.7) and dist[john] == pytest.approx(0.3)
+    semi = word_of.index(3)
+    assert {int(v): round(float(p), 6) for v, p in zip(t["alt_ids"][0, semi], t["alt_p"][0, semi]) if p > 0} == \
+        {tok.encode_words([";"])[0][0]: 0.8, tok.eos_id: 0.2}
+    # every token's distribution sums to 1, padding excluded
+    for i, seq in enumerate(ids):
+        assert torch.allclose(t["alt_p"][i, : len(seq)].sum(-1), torch.ones(len(seq)))
+    # a weak word count that disagrees with the student's words is an error, not a silent misalignment
+    bad = WeakLabels(LABELS.texts, LABELS.word_logprobs, LABELS.member_texts, [LABELS.posteriors[0][:-1], LABELS.posteriors[1]])
+    with pytest.raises(RuntimeError, match="disagree"):
+        posterior_tensors(bad, tok, ids)
 
 
 def test_unknown_student_loss_lists_the_valid_ones(student):
@@ -77,7 +110,7 @@ class _TableStudent(torch.nn.Module):
 def test_an_evidential_student_recovers_tokens_it_gave_almost_no_probability_as_teacher_forcing_does(student, loss):
     # The copy student outputs log p; with evidence V·p the Dirichlet mean was p/2 + 1/(2V), so a token
     # driven below 1/V (the end of sequence, in the demo) got a gradient ∝ V·p and was never learnt back.
-    certain = WeakLabels(LABELS.texts, [[0.0] * len(w) for w in LABELS.word_logprobs], LABELS.member_texts)
+    certain = _certain(LABELS)
     tok = student.tokenizer
     targets, extra, tensors, make_step = prepare({"loss": loss, "params": {"kl_coef": 1e-2} if loss != "xent" else {}}, certain, tok,
                                                  torch.ones(1, dtype=torch.float64))

@@ -7,7 +7,7 @@ keep the best.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import torch
 
@@ -24,6 +24,7 @@ class JointChoice:
     own_top: list[str]                  # [K] each weak model's best hypothesis alone
     candidates: list[str]
     scores: list[float]                 # combined score per candidate
+    nbests: list[list[tuple[str, float]]] = field(default_factory=list)  # [K] each member's N-best: (text, total log-prob)
 
 
 def combine(norm_scores: torch.Tensor, weights: torch.Tensor) -> torch.Tensor:
@@ -37,10 +38,12 @@ def joint_decode(models: list, sources: list[str], weights: torch.Tensor, beam_s
     memories = [m.encode(sources) for m in models]
     pools: list[list[str]] = [[] for _ in sources]
     own_top: list[list[str]] = [[] for _ in sources]
+    nbests: list[list[list[tuple[str, float]]]] = [[] for _ in sources]
     for model, memory in zip(models, memories):
         for i, nbest in enumerate(beam_search(model, memory, beam_size, max_len=max_len)):
             texts = [model.tokenizer.decode(h.ids) for h in nbest]
             own_top[i].append(texts[0] if texts else "")
+            nbests[i].append([(t, h.logprob) for t, h in zip(texts, nbest)])
             pools[i].extend(t for t in texts if t not in pools[i])
     rows = [i for i, pool in enumerate(pools) for _ in pool]
     flat = [t for pool in pools for t in pool]
@@ -51,6 +54,6 @@ def joint_decode(models: list, sources: list[str], weights: torch.Tensor, beam_s
         lps = [[per_model[k][at + j] for k in range(len(models))] for j in range(len(pool))]
         scores = combine(per_word[at : at + len(pool)], weights)
         best = int(scores.argmax())
-        choices.append(JointChoice(pool[best], [lp.tolist() for lp in lps[best]], own_top[i], pool, scores.tolist()))
+        choices.append(JointChoice(pool[best], [lp.tolist() for lp in lps[best]], own_top[i], pool, scores.tolist(), nbests[i]))
         at += len(pool)
     return choices

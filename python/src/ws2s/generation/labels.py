@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import torch
 
+from .word_posterior import UNK, WordHypothesis, hypothesis_words, word_posteriors
 from .word_targets import word_logprobs
 from .joint import JointChoice
 from .scoring import text_logprobs
@@ -22,12 +23,24 @@ def combined_word_logprobs(models: list, weights: torch.Tensor, text: str, token
     return (torch.stack(per_model, 1) @ weights.double()).tolist()
 
 
+def pooled_posteriors(choice: JointChoice, weights: torch.Tensor) -> list[dict[str, float]] | None:
+    """Per word of the chosen text (then its end), the posterior over words pooled from every member's N-best
+    (``word_posterior.word_posteriors``, λ-weighted); None when the text holds ``<unk>`` (nothing to bridge)."""
+    target = hypothesis_words(choice.text)
+    if UNK in target or not choice.nbests:
+        return None
+    nbests = [[WordHypothesis(hypothesis_words(t), lp) for t, lp in nb] for nb in choice.nbests]
+    return word_posteriors(target, nbests, weights.double().tolist())
+
+
 def joint_labels(models: list, weights: torch.Tensor, choices: list[JointChoice]) -> WeakLabels:
-    """Weak labels from joint decoding: the chosen text and its λ-combined per-word log-probabilities."""
+    """Weak labels from joint decoding: the chosen text, its λ-combined per-word log-probabilities and the
+    word posteriors pooled from every member's N-best list."""
     return WeakLabels(
         texts=[c.text for c in choices],
         word_logprobs=[combined_word_logprobs(models, weights, c.text, c.token_logprobs) for c in choices],
         member_texts=[[c.own_top[k] for c in choices] for k in range(len(models))],
+        posteriors=[pooled_posteriors(c, weights) for c in choices],
     )
 
 

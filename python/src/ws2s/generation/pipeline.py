@@ -25,9 +25,11 @@ from .joint import joint_decode
 from .labels import joint_labels, member_labels
 from .models.hf import HF_ARCHS
 from .models.student import CopyStudent
-from .students import WeakLabels, prepare, student_targets
+from ..losses.evidential_tokens import token_uncertainty, wrong_token_auroc
+from .models import pad
+from .students import WeakLabels, prepare, student_targets, token_log_evidence
 from .tasks import Example, load_task
-from .teacher_forcing import nll_step, target_batches
+from .teacher_forcing import forward_tokens, nll_step, target_batches
 from .tokenizers import ShortlistTokenizer
 from .weak import cached_weak
 
@@ -171,7 +173,7 @@ def weak_label_stage(ctx: RunContext, config: dict, splits: dict, weak: Weak, se
     """Joint decoding of strong_train (the weak labels) and of test, and every weak model's test scores (cached)."""
     sources, test = [e.source for e in splits["strong_train"]], splits["test"]
     needed = sorted({m["weak"] for m in config["methods"]} - {"joint"})
-    key = digest("gen-weak-labels", weak.keys, weak.lam.tolist(), config["joint"], config["max_output_length"],
+    key = digest("gen-weak-labels-v2", weak.keys, weak.lam.tolist(), config["joint"], config["max_output_length"],
                  eval_beam(config), sources, [(e.source, e.target) for e in test], needed)
     with ctx.timed("weak_labels"):
         out = ctx.cache.get_or_compute("weak_labels", key, lambda: decode_weak_labels(config, splits, weak, needed))
@@ -233,7 +235,28 @@ def method_stage(ctx: RunContext, config: dict, student: Student, method: dict, 
     weights = member_weights(method["weights"], weak.reliability)
     targets, extra, tensors, make_step = prepare(method, labels, student.base.tokenizer, weights)
     model = fit_student(ctx, config, student, targets, extra, tensors, make_step, seed, f"student/{method['name']}")
-    return (model, *evaluate(config, student, model))
+    scores, texts = evaluate(config, student, model)
+    if method["loss"] == "edl":
+        scores["token_uncertainty"] = token_uncertainty_report(student, model)
+    return model, scores, texts
+
+
+@torch.no_grad()
+def token_uncertainty_report(student: Student, model) -> dict:
+    """Per-token u of an evidential student on test, teacher-forced on the gold frames: AUROC for detecting
+    the tokens it gets wrong (argmax ≠ gold), mean and spread."""
+    ids = student_targets(model.tokenizer, [e.target for e in student.test])[0]
+    us, pred, gold = [], [], []
+    for s in range(0, len(ids), 64):
+        chunk = ids[s : s + 64]
+        length = torch.tensor([len(t) for t in chunk])
+        logits, tgt = forward_tokens(model, student.test_memory, torch.arange(s, s + len(chunk)),
+                                     pad(chunk, model.tokenizer.pad_id, model.device), length.to(model.device))
+        us.append(token_uncertainty(logits, token_log_evidence(model, length)))
+        pred.append(logits.argmax(-1))
+        gold.append(tgt)
+    u = torch.cat(us).double()
+    return {"auroc": wrong_token_auroc(u, torch.cat(pred), torch.cat(gold)), "mean": float(u.mean()), "std": float(u.std())}
 
 
 def refine_stage(ctx: RunContext, config: dict, student: Student, splits: dict, weak: Weak, trained: dict, scores: dict,

@@ -20,8 +20,10 @@ from dataclasses import dataclass
 
 import torch
 
-from ..losses import edl, edl_self, xent
+from ..losses import edl_self, xent
+from ..losses.evidential_tokens import evidential_tokens
 from ..methods import get_method, methods_for
+from .word_posterior import token_posteriors
 from .word_targets import soft_targets, token_shares
 from .teacher_forcing import forward_tokens
 
@@ -33,6 +35,9 @@ class WeakLabels:
     texts: list[str]
     word_logprobs: list[list[float]]  # words of the text + end of sequence
     member_texts: list[list[str]]      # [K][example]
+    # per example, per word of the text + end: the posterior over words pooled from every member's N-best
+    # (None for an example whose text holds <unk>, or for a single member's labels)
+    posteriors: list[list[dict[str, float]] | None] | None = None
 
 
 def student_targets(tokenizer, texts: list[str]) -> tuple[list[list[int]], list[list[int]]]:
@@ -58,15 +63,38 @@ def _soft_batch_targets(logits: torch.Tensor, ids: torch.Tensor, batch: dict, ta
     return soft_targets(probs, ids, share.to(ids.device))
 
 
-def _soft_step(memory, loss, tau: float = 1.0, spread: str = "confidence", **hyper):
+def _posterior_batch_targets(logits: torch.Tensor, ids: torch.Tensor, batch: dict) -> torch.Tensor:
+    """Soft targets ``[tokens, V]`` from the pooled token posteriors (``alt_ids`` / ``alt_p`` ``[B, T, M]``)."""
+    width = batch["tgt"].shape[1]
+    mask = torch.arange(width, device=ids.device)[None, :] < batch["length"][:, None]
+    alt_ids, alt_p = batch["alt_ids"][:, :width][mask], batch["alt_p"][:, :width][mask].to(logits.dtype)
+    return torch.zeros_like(logits).scatter_add_(1, alt_ids, alt_p)
+
+
+def _soft_step(memory, loss, tau: float = 1.0, spread: str = "confidence", targets: str = "posterior", evidence_head: bool = False,
+               **hyper):
     if spread not in ("confidence", "uniform"):
         raise ValueError(f"params.spread must be 'confidence' or 'uniform', got {spread!r}")
+    if targets not in ("posterior", "one_best"):
+        raise ValueError(f"params.targets must be 'posterior' (pooled N-best word posteriors) or 'one_best', got {targets!r}")
 
     def step(model, batch, progress):
         logits, ids = forward_tokens(model, memory, batch["index"], batch["tgt"], batch["length"])
-        return loss(logits, _soft_batch_targets(logits, ids, batch, tau, spread), progress, **hyper)
+        q = _posterior_batch_targets(logits, ids, batch) if targets == "posterior" else _soft_batch_targets(logits, ids, batch, tau, spread)
+        if evidence_head:
+            hyper["log_evidence"] = token_log_evidence(model, batch["length"])
+        return loss(logits, q, progress, **hyper)
 
     return step
+
+
+def token_log_evidence(model, length: torch.Tensor) -> torch.Tensor | None:
+    """The copy student's evidence g per real token of its last forward pass (None for an HF student: its raw logits carry it)."""
+    g = getattr(model, "last_log_evidence", None)
+    if g is None:
+        return None
+    mask = torch.arange(g.shape[1], device=g.device)[None, :] < length.to(g.device)[:, None]
+    return g[mask]
 
 
 DEFAULT_UNCERTAINTY = 1e-3
@@ -137,12 +165,19 @@ def _xent(labels, tokenizer, weights, params):
 
 
 def _soft(labels, tokenizer, weights, params):
-    return (*_word_inputs(labels, tokenizer), lambda memory: _soft_step(memory, lambda z, q, p: xent(z, q), **params))
+    return (*_word_inputs(labels, tokenizer, params), lambda memory: _soft_step(memory, lambda z, q, p: xent(z, q), **params))
 
 
 def _evidential(fn):
     loss = evidential_over_vocabulary(fn)
-    return lambda labels, tokenizer, weights, params: (*_word_inputs(labels, tokenizer), lambda memory: _soft_step(memory, loss, **params))
+    return lambda labels, tokenizer, weights, params: (*_word_inputs(labels, tokenizer, params),
+                                                       lambda memory: _soft_step(memory, loss, **params))
+
+
+def _edl_learned(labels, tokenizer, weights, params):
+    """``edl``: the evidential loss with a learned precision (``losses.evidential_tokens``) against the soft targets."""
+    params = {"evidence_head": True, **params}
+    return (*_word_inputs(labels, tokenizer, params), lambda memory: _soft_step(memory, evidential_tokens, **params))
 
 
 def _multi(labels, tokenizer, weights, params):
@@ -150,13 +185,54 @@ def _multi(labels, tokenizer, weights, params):
     return members, {}, lambda memory: _multi_step(memory, weights, **params)
 
 
-def _word_inputs(labels: WeakLabels, tokenizer) -> tuple[dict, dict]:
-    """Per token, its word; per example, the weak per-word log-probabilities (what soft targets need)."""
-    return {"word_of": student_targets(tokenizer, labels.texts)[1]}, {"word_lp": _padded(labels.word_logprobs)}
+def _word_inputs(labels: WeakLabels, tokenizer, params: dict | None = None) -> tuple[dict, dict]:
+    """Per token, its word; per example, the weak per-word log-probabilities (what one-best soft targets need)
+    and, for ``params.targets`` "posterior" (the default), the pooled token posteriors."""
+    ids, word_of = student_targets(tokenizer, labels.texts)
+    tensors = {"word_lp": _padded(labels.word_logprobs)}
+    if (params or {}).get("targets", "posterior") == "posterior":
+        tensors.update(posterior_tensors(labels, tokenizer, ids))
+    return {"word_of": word_of}, tensors
+
+
+def posterior_tensors(labels: WeakLabels, tokenizer, ids: list[list[int]], alternatives: int = 8) -> dict:
+    """``alt_ids`` / ``alt_p`` ``[N, T, M]``: per student token its M most probable tokens under the pooled
+    posterior (renormalised over those M). An example without posteriors (its text holds ``<unk>``) gets a
+    one-hot on its own token. Asserts that the weak words and the student's tokens align."""
+    if labels.posteriors is None:
+        raise ValueError("params.targets 'posterior' needs joint labels (pooled N-best posteriors); use weak 'joint' or targets 'one_best'")
+    width = max(len(t) for t in ids)
+    alt_ids = torch.zeros(len(ids), width, alternatives, dtype=torch.long)
+    alt_p = torch.zeros(len(ids), width, alternatives)
+    cache: dict[str, list[int]] = {}
+
+    def word_tokens(w: str) -> list[int]:
+        if w not in cache:
+            cache[w] = tokenizer.encode_words([w])[0]
+        return cache[w]
+
+    for i, (text, post) in enumerate(zip(labels.texts, labels.posteriors)):
+        words = text.split()
+        if post is None:
+            alt_ids[i, : len(ids[i]), 0] = torch.tensor(ids[i])
+            alt_p[i, : len(ids[i]), 0] = 1.0
+            continue
+        if len(post) != len(words) + 1:
+            raise RuntimeError(f"weak and student words disagree on {text!r}: {len(post) - 1} weak words, {len(words)} student words")
+        q = token_posteriors(words, post, word_tokens, tokenizer.eos_id)
+        if len(q) != len(ids[i]):
+            raise RuntimeError(f"{len(q)} bridged token posteriors for the {len(ids[i])} student tokens of {text!r}; "
+                               "the student's tokens of the words must concatenate to the text's tokens")
+        for t, dist in enumerate(q):
+            top = sorted(dist.items(), key=lambda kv: -kv[1])[:alternatives]
+            z = sum(p for _, p in top)
+            for m, (v, p) in enumerate(top):
+                alt_ids[i, t, m], alt_p[i, t, m] = v, p / z
+    return {"alt_ids": alt_ids, "alt_p": alt_p}
 
 
 #: loss name → ``(labels, tokenizer, weights, params) -> (extra sequences, extra tensors, make_step)``.
-STEPS = {"xent": _xent, "soft": _soft, "multi_weak": _multi, "edl": _evidential(edl), "edl_self": _evidential(edl_self)}
+STEPS = {"xent": _xent, "soft": _soft, "multi_weak": _multi, "edl": _edl_learned, "edl_self": _evidential(edl_self)}
 STUDENT_LOSSES = tuple(sorted(methods_for("generation")))
 
 

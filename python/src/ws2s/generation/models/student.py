@@ -58,6 +58,7 @@ class CopyStudent(nn.Module):
         self.query = nn.Linear(dim, dim)
         self.key = nn.Linear(dim, dim)
         self.gate = nn.Linear(dim, 1)
+        self.evidence = nn.Linear(dim, 1)  # g per token: the Dirichlet precision of the evidential loss (log p fixes logsumexp)
         n_layers = len(self.encoder.encoder.layer)
         if not 0 <= finetune_layers <= n_layers:
             raise ValueError(f"strong.finetune_layers {finetune_layers}: the encoder has {n_layers} layers; choose 0..{n_layers}")
@@ -68,7 +69,7 @@ class CopyStudent(nn.Module):
         self.set_shortlist(ShortlistTokenizer(self.hf_tokenizer, range(emb.shape[0])))
 
     def trainable_modules(self) -> list[nn.Module]:
-        return [self.pos, self.decoder, self.out, self.query, self.key, self.gate]
+        return [self.pos, self.decoder, self.out, self.query, self.key, self.gate, self.evidence]
 
     def reinit(self, seed: int) -> None:
         """Fresh random weights for everything but the frozen encoder, drawn from ``seed`` alone.
@@ -149,5 +150,6 @@ class CopyStudent(nn.Module):
         scores = self.query(h) @ self.key(memory["h"]).transpose(1, 2) / math.sqrt(h.shape[-1])
         scores = scores.masked_fill(memory["pad"][:, None, :], float("-inf"))
         copy = torch.zeros_like(log_gen).scatter_add_(2, memory["src"][:, None, :].expand(-1, t, -1), scores.softmax(-1))
+        self.last_log_evidence = self.evidence(h).squeeze(-1)  # [B, T]: read by the evidential loss (students.token_log_evidence)
         a = self.gate(h)  # log g and log(1 − g) as logsigmoid: finite gradients however large |a| (log1p(−sigmoid) was NaN past ~17)
         return torch.logaddexp(F.logsigmoid(a) + log_gen, F.logsigmoid(-a) + torch.log(copy.clamp_min(1e-30)))

@@ -1,0 +1,75 @@
+"""The generation DPO stage: per-word ranking, per-pair ε, policy and reference scored alike."""
+
+import pytest
+import torch
+
+from ws2s.events import CollectingEmitter
+from ws2s.generation.dpo import dpo_stage, pair_epsilons, preference_pairs
+from ws2s.generation.models.student import PACKAGED, resolve_model_path
+from ws2s.generation.models.weak import TinySeq2Seq
+from ws2s.generation.scoring import token_logprobs, word_scores
+from ws2s.generation.tokenizers import HFTokenizer, ShortlistTokenizer, WordTokenizer
+
+SOURCES = ["call mary tomorrow", "play imagine", "wake me at six", "turn the lights off"]
+LABELS = ["person : mary ; date : tomorrow", "song _ name : imagine", "time : six", "device : lights"]
+
+
+@pytest.fixture(scope="module")
+def models():
+    hf = HFTokenizer(resolve_model_path(PACKAGED))
+    tok = ShortlistTokenizer.from_texts(hf, SOURCES + LABELS)
+    torch.manual_seed(0)
+    student = TinySeq2Seq(tok, dim=16, layers=1, heads=2, ff=32, dropout=0.3)
+    weak = [TinySeq2Seq(tok, dim=16, layers=1, heads=2, ff=32), TinySeq2Seq(tok, dim=16, layers=1, heads=2, ff=32)]
+    return student, weak
+
+
+def test_epsilon_is_the_ensembles_probability_of_the_other_preference():
+    pairs = [{"p": 0.9}, {"p": 0.55}, {"p": 0.3}]
+    assert pair_epsilons(pairs, "uncertainty").tolist() == pytest.approx([0.1, 0.45, 0.49])
+    assert pair_epsilons(pairs, 0.2).tolist() == pytest.approx([0.2] * 3)
+    with pytest.raises(ValueError, match="label_smoothing"):
+        pair_epsilons(pairs, 0.7)
+
+
+def test_word_scores_are_per_word_and_leave_out_unknown_words():
+    tok = WordTokenizer.build(["a b c"])
+    torch.manual_seed(0)
+    m = TinySeq2Seq(tok, dim=8, layers=1, heads=2, ff=16).eval()
+    memory = m.encode(["x", "x"])
+    texts = ["a b", "a zzz"]  # zzz is unknown to the weak model: read as <unk>, left out
+    s = word_scores(m, memory, [0, 1], texts)
+    lp = token_logprobs(m, memory, [0, 1], [tok.encode(t) + [tok.eos_id] for t in texts])
+    assert float(s[0]) == pytest.approx(float(lp[0].sum()) / 3)
+    assert float(s[1]) == pytest.approx(float(lp[1][0] + lp[1][2]) / 3)
+
+
+def test_disagree_pairs_prefer_the_side_the_ensemble_scores_higher_per_word(models):
+    student, weak = models
+    student.eval()
+    memory = student.encode(SOURCES)
+    lam = torch.tensor([0.5, 0.5], dtype=torch.float64)
+    pairs = preference_pairs(student, memory, SOURCES, weak, lam, 2, 12, "disagree", LABELS)
+    assert pairs, "an untrained student disagrees with the labels"
+    tok = student.tokenizer
+    for p in pairs:
+        texts = [tok.decode(p["chosen"]), tok.decode(p["rejected"])]
+        s = torch.stack([word_scores(m, m.encode(SOURCES), [p["row"]] * 2, texts) for m in weak], 1) @ lam
+        assert float(s[0]) >= float(s[1])
+        assert 0.0 <= p["p"] <= 1.0
+
+
+def test_policy_is_scored_in_the_references_mode_so_rewards_start_at_zero(models):
+    # HEAD scored the policy with dropout on and the reference with it off: on identical weights the
+    # chosen side lost and the rejected side gained (reward accuracy 0.27, margin −0.09 at step 0).
+    student, weak = models
+    memory = student.encode(SOURCES)
+    emit = CollectingEmitter()
+    cfg = {"candidates": 2, "beta": 0.1, "label_smoothing": 0.1, "sft_coef": 0.0, "epochs": 1, "lr": 1e-12, "batch_size": 64}
+    _, info = dpo_stage(student, memory, SOURCES, weak, torch.tensor([0.5, 0.5]), cfg, 12, 0, torch.device("cpu"), emit,
+                        labels=LABELS)
+    assert info["pairs"] > 0
+    first = [e["value"] for e in emit.events if e["type"] == "metric" and e["key"] == "dpo/rewards/margins"][0]
+    chosen = [e["value"] for e in emit.events if e["type"] == "metric" and e["key"] == "dpo/rewards/chosen"][0]
+    assert abs(first) < 1e-5 and abs(chosen) < 1e-5
+    assert len(info["epochs"]) == 1 and abs(info["epochs"][0]["reward_margin"]) < 1e-5
