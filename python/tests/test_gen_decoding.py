@@ -86,3 +86,21 @@ def test_joint_decoding_keeps_the_best_combined_candidate_of_the_pooled_lists():
     assert choice.scores == pytest.approx(hand, abs=1e-5)
     assert choice.text == choice.candidates[max(range(len(hand)), key=hand.__getitem__)]
     assert [len(lp) for lp in choice.token_logprobs] == [len(word.encode(choice.text)) + 1, len(char.encode(choice.text)) + 1]
+
+
+def test_joint_decoding_never_picks_a_candidate_with_unk_when_another_exists(monkeypatch):
+    import ws2s.generation.joint as joint
+    from ws2s.generation.beam import Hypothesis
+
+    word = WordTokenizer.build(["a b c : ;"])
+    model = tiny(word, 2)
+    a = word.encode("a")[0]
+
+    def fake_beam(m, memory, beam_size, max_len=48, **kw):  # the <unk> hypothesis first, with the higher score
+        return [[Hypothesis([word.unk_id, word.eos_id], [-0.1, -0.1]), Hypothesis([a, word.eos_id], [-5.0, -5.0])]]
+
+    monkeypatch.setattr(joint, "beam_search", fake_beam)
+    monkeypatch.setattr(joint, "word_scores", lambda m, mem, rows, texts: torch.tensor([0.0 if "unk" in t else -9.0 for t in texts],
+                                                                                        dtype=torch.float64))
+    choice = joint.joint_decode([model], ["a"], torch.ones(1, dtype=torch.float64), beam_size=2, max_len=4)[0]
+    assert choice.text == "a" and all("<unk>" not in c for c in choice.candidates)

@@ -26,7 +26,7 @@ export const GenerationModelScores = z
 export const GenerationWeakMember = z
   .strictObject({
     ...GenerationModelScores.shape,
-    /** Mean held-out token log-likelihood on weak_train's held-out part (the source of "reliability" weights). */
+    /** Mean held-out log-likelihood per word on weak_train's held-out part (the source of "reliability" weights). */
     reliability: Num,
   })
   .meta({ id: "GenerationWeakMember" });

@@ -13,6 +13,7 @@ import torch
 
 from .beam import beam_search
 from .scoring import text_logprobs, word_scores
+from .word_posterior import UNK, hypothesis_words
 
 
 @dataclass
@@ -45,6 +46,9 @@ def joint_decode(models: list, sources: list[str], weights: torch.Tensor, beam_s
             own_top[i].append(texts[0] if texts else "")
             nbests[i].append([(t, h.logprob) for t, h in zip(texts, nbest)])
             pools[i].extend(t for t in texts if t not in pools[i])
+    # a candidate with <unk> (a word-level member's unknown word) would teach the student the word "<unk>":
+    # it stays in the pool only when nothing else is there
+    pools = [[t for t in pool if UNK not in hypothesis_words(t)] or pool for pool in pools]
     rows = [i for i, pool in enumerate(pools) for _ in pool]
     flat = [t for pool in pools for t in pool]
     per_model = [text_logprobs(m, mem, rows, flat) for m, mem in zip(models, memories)]

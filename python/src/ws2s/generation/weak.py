@@ -12,7 +12,8 @@ from ..train.loop import train
 from .models.hf import HF_ARCHS
 from .models.weak import TinySeq2Seq
 from .tasks import Example
-from .teacher_forcing import mean_nll, nll_step, target_batches
+from .scoring import word_scores
+from .teacher_forcing import nll_step, target_batches
 from .tokenizers import build_tokenizer
 
 ARCH_KEYS = ("dim", "layers", "heads", "ff", "dropout", "max_len")
@@ -44,7 +45,8 @@ def build_weak(spec: dict, params: dict, train_set: list[Example], precision: st
 
 def train_weak(spec: dict, train_set: list[Example], held_out: list[Example], train_cfg: dict, seed: int,
                device: torch.device, emit, precision: str = "auto") -> tuple[torch.nn.Module, float]:
-    """A trained weak model and its reliability (mean held-out token log-likelihood, for λ weights).
+    """A trained weak model and its reliability (mean held-out log-likelihood per word, ``scoring.word_scores``:
+    comparable across members with different tokenizers; for λ weights).
 
     spec: a ``weak`` entry of the config; its params may set architecture keys and override training keys.
     """
@@ -68,15 +70,15 @@ def train_weak(spec: dict, train_set: list[Example], held_out: list[Example], tr
           emit=emit, key=f"weak/{spec['name']}")
     model.eval()
     with torch.no_grad():
-        reliability = -mean_nll(model, model.encode([e.source for e in held_out]),
-                                [tok.encode(e.target) + [tok.eos_id] for e in held_out])
+        reliability = float(word_scores(model, model.encode([e.source for e in held_out]), list(range(len(held_out))),
+                                        [e.target for e in held_out]).mean())
     return model, reliability
 
 
 def cached_weak(ctx, spec: dict, train_set: list[Example], held_out: list[Example], train_cfg: dict, seed: int) -> tuple[torch.nn.Module, float, str]:
     """``train_weak``'s model and reliability through the run's cache (keyed by a hash of everything that
     determines them), and the key. A hit rebuilds the model from ``seed`` and loads the cached weights."""
-    key = digest("gen-weak-model", spec, train_cfg, [(e.source, e.target) for e in train_set],
+    key = digest("gen-weak-model-v2", spec, train_cfg, [(e.source, e.target) for e in train_set],
                  [(e.source, e.target) for e in held_out], seed, ctx.precision,
                  model_fingerprint(spec["model"]) if spec.get("model") else None)
     trained = {}
