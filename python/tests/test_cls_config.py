@@ -24,7 +24,7 @@ def test_defaults_come_from_the_schema():
 def test_a_partial_train_block_keeps_its_own_defaults_for_the_rest():
     cfg = load_config(classification_config(weak_train={"epochs": 4}, strong_train={"lr": 0.01}))
     assert cfg["weak_train"] == {"epochs": 4, "batch_size": 32, "lr": 3e-3, "weight_decay": 0}
-    assert cfg["strong_train"] == {"epochs": 20, "batch_size": 64, "lr": 0.01, "weight_decay": 0, "select": "last"}
+    assert cfg["strong_train"] == {"epochs": 20, "batch_size": 64, "lr": 0.01, "weight_decay": 0, "select": "last", "grad_clip": 1.0}
 
 
 def test_fill_defaults_picks_the_union_branch_by_discriminator():

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { DistributedConfig, experimentBase, MethodConfig, SplitsConfig, StrongModelConfig, TaskConfig, trainConfig, uniqueNames, WeakModelConfig } from "./common.js";
+import { DistributedConfig, experimentBase, gradClip, MethodConfig, SplitsConfig, StrongModelConfig, TaskConfig, trainConfig, uniqueNames, WeakModelConfig } from "./common.js";
 
 /** A classification student: the shared method fields plus the multi-weak and evidential options. */
 export const ClassificationMethodConfig = MethodConfig.extend({
@@ -31,6 +31,7 @@ export const ClassificationExperimentConfig = z
         /** Which epoch a student keeps: "last" (a fixed schedule, as Burns et al.) or "weak_agreement" (the epoch
          * agreeing most with the weak labels on val). The ceiling always keeps its best epoch on gold val. */
         select: z.enum(["last", "weak_agreement"]).default("last"),
+        grad_clip: gradClip,
       })
       .prefault({}),
     /** Data-parallel training over several GPUs; batch_size is per process. */

@@ -114,6 +114,10 @@ export function trainConfig(d: { epochs: number; batch_size: number; lr: number;
   });
 }
 
+/** Gradient-norm clip of the strong model's training (ceiling, students); null turns it off. A step whose
+ * loss is not finite stops that method (recorded as failed) whatever the clip. */
+export const gradClip = z.number().positive().nullable().default(1.0);
+
 export const TrainConfig = trainConfig({ epochs: 3, batch_size: 32, lr: 1e-3, weight_decay: 0 });
 
 /** One run on several processes under torchrun: one per GPU (gloo processes when the device is the CPU). */

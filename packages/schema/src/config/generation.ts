@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { registered, REGISTRIES } from "../registries.js";
-import { experimentBase, name, SplitsConfig, TrainConfig, uniqueNames } from "./common.js";
+import { experimentBase, gradClip, name, SplitsConfig, TrainConfig, uniqueNames } from "./common.js";
 
 // Generation (slot filling) experiments: weak seq2seq models (from scratch, or Hugging Face LMs
 // fine-tuned) label strong_train with N-best hypotheses, a pretrained student learns from them, an
@@ -123,7 +123,7 @@ export const GenerationExperimentConfig = z
     /** Preference stage after the students; absent skips it. */
     dpo: DpoConfig.optional(),
     weak_train: TrainConfig.prefault({ epochs: 30, lr: 1e-3 }),
-    strong_train: TrainConfig.prefault({ epochs: 8, lr: 1e-3 }),
+    strong_train: TrainConfig.extend({ grad_clip: gradClip }).prefault({ epochs: 8, lr: 1e-3 }),
   })
   .superRefine((c, ctx) => {
     uniqueNames(c.methods, "methods", ctx);

@@ -58,7 +58,8 @@ export const PairedDiff = z.strictObject({ diff: Num, low: Num, high: Num }).met
 export const Failure = z
   .strictObject({
     seed: z.number().int(),
-    method: z.string(),
+    /** null when the seed failed in a shared stage (weak models, ceiling) before any method. */
+    method: z.string().nullable(),
     /** The stage it failed in, e.g. "student" or "dpo". */
     stage: z.string(),
     reason: z.string(),
