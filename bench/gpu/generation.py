@@ -93,7 +93,7 @@ def _beam(model, memory, spec: GenSpec):
 
 def _soft_batch(model, targets: list[str]):
     tok = model.tokenizer
-    ids, extra, tensors, make_step = prepare({"loss": "soft", "params": {}}, _weak_labels(targets), tok,
+    ids, extra, tensors, make_step = prepare({"loss": "soft", "params": {"targets": "one_best"}}, _weak_labels(targets), tok,
                                              torch.ones(1, dtype=torch.float64))
     return target_batches(ids, tok.pad_id, len(ids), 0, extra, tensors)(0)[0], make_step
 

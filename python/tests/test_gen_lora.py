@@ -95,7 +95,8 @@ def test_dpo_on_a_lora_student_keeps_the_reference_and_trains_adapters_only(path
     trained = copy.deepcopy(model.state_dict())
     weak = student(paths["t5"], "t5")
     policy, info = dpo_stage(model, model.encode(SOURCES), SOURCES, [weak], torch.ones(1, dtype=torch.float64),
-                             {"candidates": 3, "beta": 0.1, "label_smoothing": 0.0, "epochs": 2, "lr": 1e-2, "batch_size": 2},
+                             {"candidates": 3, "beta": 0.1, "label_smoothing": 0.0, "epochs": 2, "lr": 1e-2, "batch_size": 2,
+                              "pairs": "weak_rank"},
                              8, 0, torch.device("cpu"), lambda e: None)
     assert info["pairs"] > 0
     assert all(torch.equal(v, model.state_dict()[k]) for k, v in trained.items())  # the pre-DPO student is untouched
