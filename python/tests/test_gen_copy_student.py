@@ -75,3 +75,31 @@ def test_edl_learns_the_copy_students_precision_through_its_evidence_head():
         logits, _ = forward_tokens(s.eval(), memory, batch["index"], batch["tgt"], batch["length"])
         u = token_uncertainty(logits, token_log_evidence(s, batch["length"]))
     assert u.shape[0] == logits.shape[0] and float(u.std()) > 0  # per-token u varies (it was a constant 1e-3)
+
+
+def test_beam_search_runs_the_finetuned_top_layers_once_with_the_same_hypotheses():
+    from ws2s.generation.beam import beam_search
+
+    s = _student(finetune_layers=1).eval()
+    with torch.no_grad():  # a decisive, untrained-but-nonflat decoder: push the gate and a few tokens
+        s.vocab_bias[s.global_ids[5:9]] += torch.tensor([3.0, 2.5, 2.0, 1.5])
+    memory = s.encode(["play some jazz in the kitchen", "wake me up at six"])
+    calls = {"n": 0}
+    run_top = s._run_top
+
+    def counted(m):
+        calls["n"] += 1
+        return run_top(m)
+
+    s._run_top = counted
+    fast = beam_search(s, memory, beam_size=3, max_len=6)
+    once = calls["n"]
+    calls["n"] = 0
+    # the per-step path: forward on the raw memory (no contextual marker) at every step
+    s.contextualize = lambda m: m
+    slow = beam_search(s, memory, beam_size=3, max_len=6)
+    assert once == 1 and calls["n"] > 1
+    assert [[h.ids for h in hs] for hs in fast] == [[h.ids for h in hs] for hs in slow]
+    for a, b in zip(fast, slow):
+        for x, y in zip(a, b):
+            assert abs(x.logprob - y.logprob) < 1e-4

@@ -55,6 +55,9 @@ def beam_search(model, memory: Memory, beam_size: int = 4, n_best: int | None = 
 def _search(model, memory: Memory, k: int, n_best: int, max_len: int, cached: bool) -> list[list[Hypothesis]]:
     tok = model.tokenizer
     b = next(iter(memory.values())).shape[0]
+    contextualize = getattr(model, "contextualize", None)  # per-source work done once, not at every step
+    if contextualize is not None and not cached:
+        memory = contextualize(memory)
     # per example: (ids, token_logprobs, score, row): row = the beam's row in the cached state's batch
     live = [[([], [], 0.0, i)] for i in range(b)]
     done: list[list[Hypothesis]] = [[] for _ in range(b)]

@@ -129,15 +129,27 @@ class CopyStudent(nn.Module):
             "src": torch.cat([F.pad(p["src"], (0, width - p["src"].shape[1]), value=self.tokenizer.pad_id) for p in parts]),
         }
 
+    def _run_top(self, memory: Memory) -> torch.Tensor:
+        h = memory["h"]
+        add = memory["pad"][:, None, None, :].to(h.dtype) * torch.finfo(h.dtype).min
+        for layer in self.top:
+            h = layer(h, attention_mask=add)
+            h = h[0] if isinstance(h, tuple) else h
+        return h
+
+    def contextualize(self, memory: Memory) -> Memory:
+        """The memory with the fine-tuned top encoder layers applied, for decoding: beam search calls it once
+        per batch instead of re-running those layers over the source at every step (``forward`` sees the
+        ``contextual`` marker and skips them). The same numbers either way."""
+        if not len(self.top) or "contextual" in memory:
+            return memory
+        h = self._run_top(memory)
+        return {**memory, "h": h, "contextual": torch.ones(h.shape[0], dtype=torch.bool, device=h.device)}
+
     def forward(self, memory: Memory, tgt_in: torch.Tensor, last_only: bool = False) -> torch.Tensor:
         """tgt_in ``[B, T]`` → log-probabilities ``[B, T, V]`` (``[B, 1, V]`` with ``last_only``)."""
-        if len(self.top):
-            h = memory["h"]
-            add = memory["pad"][:, None, None, :].to(h.dtype) * torch.finfo(h.dtype).min
-            for layer in self.top:
-                h = layer(h, attention_mask=add)
-                h = h[0] if isinstance(h, tuple) else h
-            memory = {**memory, "h": h}
+        if len(self.top) and "contextual" not in memory:
+            memory = {**memory, "h": self._run_top(memory)}
         t = tgt_in.shape[1]
         if t > self.max_target_len:
             raise ValueError(f"target of {t} tokens exceeds the student's {self.max_target_len} positions; lower max_output_length")
