@@ -41,8 +41,6 @@ def report(config: Path, results: dict, wall: float) -> None:
         print("\n| method − naive (paired, t 95%) | F1 | SLU-F1 | PGR |\n|---|---|---|---|")
         for n, v in rows:
             print(f"| {n} | {_d(v['f1'])} | {_d(v.get('slu_f1'))} | {_d(v['pgr'])} |")
-    for name, d in (results["summary"].get("dpo") or {}).items():
-        print(f"\nDPO on {name} ({d['n_seeds']} seeds, paired t 95%): F1 {_d(d['f1'])}, SLU-F1 {_d(d.get('slu_f1'))}")
     for p in results["per_seed"]:
         d = p.get("dpo")
         if not d or not d.get("pairs"):
@@ -55,7 +53,8 @@ def report(config: Path, results: dict, wall: float) -> None:
         for n, s in p["students"].items():
             if s.get("token_uncertainty"):
                 tu = s["token_uncertainty"]
-                print(f"  seed {p['seed']} {n}: token u AUROC (wrong tokens) {tu['auroc']:.3f}, mean {tu['mean']:.3f}, std {tu['std']:.3f}")
+                print(f"  seed {p['seed']} {n}: token u AUROC (wrong tokens) {tu['auroc']:.3f} "
+                      f"(1 − max p: {tu.get('auroc_max_prob', float('nan')):.3f}), mean {tu['mean']:.3f}, std {tu['std']:.3f}")
     stages = ", ".join(f"{k} {v:.1f}s" for k, v in results["timings"]["stages_s"].items())
     print(f"wall time: {wall:.1f}s ({results['timings']['total_s']:.1f}s in the pipeline: {stages}) on {results['device']}")
 

@@ -73,3 +73,33 @@ def test_policy_is_scored_in_the_references_mode_so_rewards_start_at_zero(models
     chosen = [e["value"] for e in emit.events if e["type"] == "metric" and e["key"] == "dpo/rewards/chosen"][0]
     assert abs(first) < 1e-5 and abs(chosen) < 1e-5
     assert len(info["epochs"]) == 1 and abs(info["epochs"][0]["reward_margin"]) < 1e-5
+
+
+def test_pairs_that_differ_in_a_word_no_weak_model_can_read_are_left_out():
+    from ws2s.generation.dpo import unknown_words
+
+    tok = WordTokenizer.build(["person : mary", "person : john"])
+    weak = [TinySeq2Seq(tok, dim=8, layers=1, heads=2, ff=16)]
+    assert unknown_words(weak, "person : george") == ["george"]
+    assert unknown_words(weak, "person : mary") == []
+
+
+def test_unknown_words_drop_keeps_only_pairs_the_ensemble_can_judge(models):
+    student, _ = models
+    student.eval()
+    memory = student.encode(SOURCES)
+    # weak models that know the labels' words only: every student hypothesis with another word is unjudgeable
+    tok = WordTokenizer.build(LABELS)
+    torch.manual_seed(1)
+    weak = [TinySeq2Seq(tok, dim=16, layers=1, heads=2, ff=32)]
+    lam = torch.tensor([1.0], dtype=torch.float64)
+    keep = preference_pairs(student, memory, SOURCES, weak, lam, 2, 12, "disagree", LABELS, unknown="keep")
+    drop = preference_pairs(student, memory, SOURCES, weak, lam, 2, 12, "disagree", LABELS, unknown="drop")
+    from ws2s.generation.dpo import unknown_words
+
+    st = student.tokenizer
+    assert len(drop) < len(keep)
+    for p in drop:
+        assert unknown_words(weak, st.decode(p["chosen"])) == unknown_words(weak, st.decode(p["rejected"]))
+    with pytest.raises(ValueError, match="unknown_words"):
+        preference_pairs(student, memory, SOURCES, weak, lam, 2, 12, "disagree", LABELS, unknown="maybe")

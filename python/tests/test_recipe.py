@@ -106,3 +106,13 @@ def test_without_a_naive_method_there_is_no_vs_naive():
     per_seed = [seed_report(i, {"c": 0.5 + i / 10}) for i in range(2)]
     s = summarise(per_seed, [("c", "soft")], ("f1", "exact_match"))
     assert "vs_naive" not in s["methods"]["c"]
+
+
+def test_compare_adds_scores_to_every_methods_paired_difference_the_naive_one_included():
+    per_seed = [seed_report(i, {"a": a, "c": a + d}) for i, (a, d) in enumerate([(0.5, 0.10), (0.6, 0.12), (0.7, 0.08)])]
+    s = summarise(per_seed, [("a", "xent"), ("c", "soft")], ("f1", "exact_match"), compare=("exact_match",))
+    for name in ("a", "c"):
+        assert set(s["methods"][name]["vs_naive"]) == {"f1", "exact_match", "pgr", "n_seeds"}
+    assert s["methods"]["a"]["vs_naive"]["exact_match"]["diff"] == 0.0
+    # exact_match = f1 / 2 in seed_report: the paired difference halves
+    assert s["methods"]["c"]["vs_naive"]["exact_match"]["diff"] == pytest.approx(0.05)

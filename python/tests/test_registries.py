@@ -46,9 +46,33 @@ def test_classification_params_are_the_loss_functions_keyword_arguments():
 def test_unknown_method_or_parameter_names_the_valid_ones():
     with pytest.raises(ValueError, match=r'unknown generation loss "logconf".*soft'):
         get_method("logconf", "generation")
-    with pytest.raises(ValueError, match=r"does not take nope; it accepts: tau, spread"):
+    with pytest.raises(ValueError, match=r"does not take nope; it accepts: tau, spread, targets"):
         check_params("soft", "generation", {"nope": 1})
-    check_params("edl", "generation", {"uncertainty": 1e-3, "kl_coef": 0.1, "tau": 1.0})
+    check_params("soft", "generation", {"targets": "one_best", "tau": 1.0})
+    check_params("edl", "generation", {"smoothing": 0.1, "kl_coef": 0.1, "anneal_frac": 0.5, "targets": "posterior"})
+    with pytest.raises(ValueError, match=r"does not take uncertainty"):  # edl learns its precision
+        check_params("edl", "generation", {"uncertainty": 1e-3})
+
+
+def test_every_generation_parameter_the_registry_accepts_reaches_a_working_step():
+    """A param the registry accepts is one the method's step takes (it used to reject targets and smoothing)."""
+    import torch
+    from ws2s.generation.students import prepare
+    from ws2s.generation.students import WeakLabels
+    from ws2s.generation.teacher_forcing import target_batches
+    from ws2s.generation.models.student import CopyStudent
+
+    values = {"tau": 1.0, "spread": "uniform", "targets": "one_best", "kl_coef": 0.05, "smoothing": 0.2, "anneal_frac": 0.5,
+              "uncertainty": 1e-2, "evidence": "exp", "aux_coef": 0.5, "warmup_frac": 0.1}
+    torch.manual_seed(0)
+    s = CopyStudent(layers=1)
+    labels = WeakLabels(["person : mary"], [[-0.1] * 4], [["person : mary"]], [[{"person": 1.0}, {":": 1.0}, {"mary": 1.0}, {"</s>": 1.0}]])
+    memory = s.encode(["call mary"])
+    for name, method in methods_for("generation").items():
+        params = {p: values[p] for p in method.params["generation"]}
+        targets, extra, tensors, make_step = prepare({"loss": name, "params": params}, labels, s.tokenizer, torch.ones(1, dtype=torch.float64))
+        batch = target_batches(targets, s.tokenizer.pad_id, 1, 0, extra, tensors)(0)[0]
+        assert torch.isfinite(make_step(memory)(s, batch, 0.5)), name
 
 
 def test_a_generation_method_with_an_unknown_parameter_fails_naming_the_field():

@@ -17,6 +17,7 @@ import inspect
 from dataclasses import dataclass, field
 
 from ws2s.losses import dirichlet_nll, logconf
+from ws2s.losses.evidential_tokens import evidential_tokens
 
 KINDS = ("classification", "generation")
 _TENSOR_ARGS = ("logits", "target", "targets", "progress", "weights", "prior")
@@ -34,10 +35,14 @@ CLS_EVIDENTIAL_PARAMS = ("kl_coef", "evidence", "anneal")
 #: Generation's evidential loss keeps the loss functions' own schedule (kl_coef, anneal_frac).
 GEN_EVIDENTIAL_PARAMS = ("kl_coef", "evidence", "anneal_frac")
 
-#: Generation's soft targets (``ws2s.generation.word_targets``): temperature and spread of a word's doubt.
-SOFT_PARAMS = ("tau", "spread")
-#: Generation's evidential loss over a vocabulary fixes the total evidence through an uncertainty.
+#: Generation's soft targets: ``targets`` "posterior" (the word posterior pooled from every member's N-best,
+#: ``ws2s.generation.word_posterior``) or "one_best" (the 1-best confidence, ``ws2s.generation.word_targets``,
+#: with its temperature ``tau`` and the ``spread`` of a word's doubt).
+SOFT_PARAMS = ("tau", "spread", "targets")
+#: Generation's ``edl_self`` fixes the total evidence over the vocabulary through an uncertainty.
 VOCAB_EVIDENTIAL_PARAMS = ("uncertainty",)
+#: Generation's ``edl`` learns the precision (``ws2s.losses.evidential_tokens``: kl_coef, smoothing, anneal_frac).
+GEN_EDL_PARAMS = tuple(p for p in loss_params(evidential_tokens) if p != "log_evidence")
 
 
 @dataclass(frozen=True)
@@ -59,13 +64,15 @@ METHODS: dict[str, Method] = {m.name: m for m in (
            {"classification": (), "generation": ()}),
     Method("logconf", "auxiliary confidence: cross-entropy against weak labels mixed with the student's own prior-matched labels",
            {"classification": loss_params(logconf)}),
-    Method("soft", "token-level soft labels: the weak per-word confidence re-spread over the student's tokens",
+    Method("soft", "token-level soft labels: per word, the posterior pooled from every weak member's N-best list (λ-weighted), "
+                   "bridged to the student's tokens (targets \"one_best\": the 1-best word confidence)",
            {"generation": SOFT_PARAMS}),
     Method("multi_weak", "Σ_k w_k · cross-entropy against each weak member's own labels", {"classification": (), "generation": ()},
            multi=True),
-    Method("edl", "evidential loss: a Dirichlet over the classes (vocabulary) fitted to the weak labels; with weak \"all\" "
-                  "each member's labels are a separate observation (edl_multi)",
-           {"classification": CLS_EVIDENTIAL_PARAMS, "generation": (*GEN_EVIDENTIAL_PARAMS, *VOCAB_EVIDENTIAL_PARAMS, *SOFT_PARAMS)},
+    Method("edl", "evidential loss: a Dirichlet over the classes fitted to the weak labels; with weak \"all\" each member's "
+                  "labels are a separate observation (edl_multi); for generation a per-token Dirichlet over the vocabulary "
+                  "whose precision is learned (evidence head or raw logits) against the soft targets",
+           {"classification": CLS_EVIDENTIAL_PARAMS, "generation": (*GEN_EDL_PARAMS, *SOFT_PARAMS)},
            evidential=True, can_multi=True),
     Method("edl_self", "evidential loss against weak labels mixed with the student's own prior-matched labels (self-training)",
            {"classification": (*CLS_EVIDENTIAL_PARAMS, "aux_coef", "warmup_frac"),

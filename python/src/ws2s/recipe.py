@@ -185,14 +185,15 @@ def naive_method(rows: list[tuple[str, str]]) -> str | None:
     return next((name for name, loss in rows if loss == "xent"), None)
 
 
-def summarise(per_seed: list[dict], rows: list[tuple[str, str]], fields: tuple[str, ...], naive: str | None = None) -> dict:
+def summarise(per_seed: list[dict], rows: list[tuple[str, str]], fields: tuple[str, ...], naive: str | None = None,
+              compare: tuple[str, ...] | None = None) -> dict:
     """Means with Student-t intervals over seeds, and PGR on ``fields[0]`` vs the mean weak member and
     vs the ensemble (``pgr_interval``). rows: (method name, loss) in report order.
 
     ``vs_naive`` (every method, the naive one included, whose difference is 0): per-seed paired
     differences from the naive student over the seeds both finished (``vs_naive``). naive: its name,
     default ``naive_method(rows)`` (the first "xent" method; the classification recipe names the first
-    "xent" method on the ensemble). With no naive method — or a naive method that finished no seed —
+    "xent" method on the ensemble). compare: the scores ``vs_naive`` holds (default the metric). With no naive method — or a naive method that finished no seed —
     there is no ``vs_naive``.
 
     A method is summarised over the seeds it finished in; one that finished in none is
@@ -225,8 +226,7 @@ def summarise(per_seed: list[dict], rows: list[tuple[str, str]], fields: tuple[s
                                 "pgr": pgr_interval(weak, student, ceil), "pgr_vs_ensemble": pgr_interval(ens, student, ceil)}
         both = [s for s in done if naive is not None and finished(s["students"].get(naive))]
         if both:
-            # the summary metric, and f1 too where the metric is another score (generation's slu_f1)
-            keys = dict.fromkeys([metric, *(["f1"] if "f1" in fields else [])])
+            keys = dict.fromkeys([metric, *(compare or ())])
             out["methods"][name]["vs_naive"] = vs_naive({k: (over(both, f"students.{name}.{k}"), over(both, f"students.{naive}.{k}")) for k in keys},
                                                         metric, over(both, f"weak_mean.{metric}"), over(both, f"ceiling.{metric}"))
     pgrs = {n: _finite(m["pgr"]["pgr"]) for n, m in out["methods"].items() if "pgr" in m}
@@ -322,7 +322,7 @@ def format_table(results: dict) -> str:
         naive_cells = [_cell(vs[s["metric"]], "diff"), _cell(vs["pgr"], "diff", 2)] if vs else ["", ""]
         lines.append("| " + " | ".join([f"student: {name}", m["loss"], *cells, _cell(m["pgr"], "pgr", 2), _cell(m["pgr_vs_ensemble"], "pgr", 2),
                                         *naive_cells, _uncertainty_cell(per_seed, name)]) + " |")
-    lines += _dpo_lines(per_seed)
+    lines += _dpo_lines(results)
     lines.append(f"\nbest method: {s['best_method']}; seeds {results['seeds']}; device {results['device']}; "
                  "intervals: 95% Student t over seeds (none with 1 seed); Δ vs naive: paired per seed")
     lines += [f"flag: {f}" for f in results["flags"]]
@@ -338,12 +338,15 @@ def _uncertainty_cell(per_seed: list[dict], name: str) -> str:
     return _cell(interval(values)) if values else ""
 
 
-def _dpo_lines(per_seed: list[dict]) -> list[str]:
-    dpo = [p["dpo"] for p in per_seed if p.get("dpo")]
+def _dpo_lines(results: dict) -> list[str]:
+    """The DPO stage: its paired change over seeds (``summary.dpo``) and the reward statistics over all
+    pairs after training, averaged over seeds."""
+    dpo = [p["dpo"] for p in results["per_seed"] if p.get("dpo") and p["dpo"].get("pairs")]
     if not dpo:
         return []
     keys = ("rewards/chosen", "rewards/rejected", "rewards/margins", "rewards/accuracies")
     stats = ", ".join(f"{k} {sum(d.get(k, 0) for d in dpo) / len(dpo):.3f}" for k in keys)
-    delta = sum(d["after_f1"] - d["before_f1"] for d in dpo) / len(dpo)
-    return ["", f"DPO on {dpo[0]['from']}: slot F1 {delta:+.3f} on average over {len(dpo)} seed(s) "
-                f"({sum(d['pairs'] for d in dpo) / len(dpo):.0f} pairs per seed; last batch {stats})"]
+    change = (results["summary"].get("dpo") or {}).get(dpo[0]["from"], {})
+    deltas = "; ".join(f"{f} {_cell(change[f], 'diff')}" for f in ("f1", "slu_f1") if change.get(f))
+    return ["", f"DPO on {dpo[0]['from']} (after − before, paired over {len(dpo)} seed(s)): {deltas or 'n/a'}; "
+                f"{sum(d['pairs'] for d in dpo) / len(dpo):.0f} pairs per seed; after training, over all pairs: {stats}"]

@@ -93,6 +93,10 @@ export const DpoConfig = z.strictObject({
   /** "disagree": (joint weak label, the student's own hypothesis) where they differ; "weak_rank": the student's
    *  best and worst beam candidates. Either way the weak ensemble's λ-weighted per-word score picks the preferred side. */
   pairs: z.enum(["disagree", "weak_rank"]).default("disagree"),
+  /** "drop": leave out pairs whose sides differ in a word some weak model cannot read (its unknown token): the
+   *  ensemble has no evidence about such a word (a held-out slot value the student copied), so its preference says
+   *  nothing there. "keep": judge them anyway (unknown tokens are left out of the per-word score). */
+  unknown_words: z.enum(["drop", "keep"]).default("drop"),
   beta: z.number().positive().default(0.1),
   /** Conservative DPO's ε: "uncertainty" gives each pair the ensemble's probability that its preference is flipped
    *  (Bayesian cDPO); a number is the same ε for every pair (0 = plain DPO). */

@@ -37,7 +37,11 @@ export const GenerationJoint = z
   .meta({ id: "GenerationJoint" });
 
 /** An evidential student's per-token uncertainty on test: AUROC for detecting its wrong tokens, mean and spread. */
-export const TokenUncertainty = z.strictObject({ auroc: Num, mean: Num, std: Num }).meta({ id: "TokenUncertainty" });
+/** An evidential student's per-token u on test (teacher-forced on gold): AUROC for its wrong tokens, mean and spread;
+ * `auroc_max_prob`: the same AUROC for 1 − max p, the baseline u has to beat. */
+export const TokenUncertainty = z
+  .strictObject({ auroc: Num, auroc_max_prob: Num.optional(), mean: Num, std: Num })
+  .meta({ id: "TokenUncertainty" });
 
 export const GenerationStudent = z
   .strictObject({

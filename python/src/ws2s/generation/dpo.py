@@ -6,6 +6,11 @@ Pairs (``pairs``):
   (``scoring.word_scores``) decides which is preferred.
 - ``"weak_rank"``: the student's beam candidates ranked by that score: best chosen, worst rejected.
 
+Pairs whose two sides differ in a word some weak model reads as its unknown token are left out
+(``unknown_words: "drop"``, the default): no member has evidence about such a word — typically a slot
+value the student copied from the source that weak_train never showed — so the ensemble's preference
+there is not a judgement but a vocabulary gap (``"keep"`` judges them anyway).
+
 Each pair's label smoothing ε_i (``label_smoothing: "uncertainty"``) is the ensemble's probability that
 its preference is the wrong way round: member k prefers the chosen side with probability σ(d_k), d_k the
 difference of its per-word scores, and ε_i = 1 − Σ_k λ_k σ(d_k) (clipped to [0, 0.49]); a number is
@@ -38,9 +43,25 @@ def _ensemble_scores(weak_models: list, sources: list[str], rows: list[int], tex
     return torch.stack([word_scores(m, m.encode(sources), rows, texts) for m in weak_models], 1)
 
 
+def unknown_words(weak_models: list, text: str) -> list[str]:
+    """The words of ``text`` that some weak model reads as (or with) its unknown token, sorted."""
+    out = []
+    for w in text.split():
+        for m in weak_models:
+            unk = getattr(m.tokenizer, "unk_id", None)
+            if unk is not None and unk in m.tokenizer.encode(w):
+                out.append(w)
+                break
+    return sorted(out)
+
+
 def preference_pairs(student, memory, sources: list[str], weak_models: list, weights: torch.Tensor, candidates: int,
-                     max_len: int, mode: str = "disagree", labels: list[str] | None = None) -> list[dict]:
-    """One ``{row, chosen, rejected (student ids), p (ensemble probability that chosen is preferred)}`` per pair."""
+                     max_len: int, mode: str = "disagree", labels: list[str] | None = None,
+                     unknown: str = "drop") -> list[dict]:
+    """One ``{row, chosen, rejected (student ids), p (ensemble probability that chosen is preferred)}`` per pair;
+    with ``unknown`` "drop", none whose sides differ in a word a weak model cannot read."""
+    if unknown not in ("drop", "keep"):
+        raise ValueError(f"dpo.unknown_words {unknown!r} is unknown; use 'drop' or 'keep'")
     nbest = beam_search(student, memory, beam_size=candidates, max_len=max_len)
     tok = student.tokenizer
     if mode == "disagree":
@@ -67,6 +88,8 @@ def preference_pairs(student, memory, sources: list[str], weak_models: list, wei
         if len(c) < 2:
             continue
         best, worst = int(s.argmax()), int(s.argmin())
+        if unknown == "drop" and unknown_words(weak_models, c[best]) != unknown_words(weak_models, c[worst]):
+            continue
         p = float(torch.sigmoid(m[best] - m[worst]) @ lam)
         pairs.append({"row": i, "chosen": tok.encode(c[best]) + [tok.eos_id], "rejected": tok.encode(c[worst]) + [tok.eos_id],
                       "p": p, "chosen_is_label": mode == "disagree" and best == 0})
@@ -92,7 +115,7 @@ def dpo_stage(student, memory, sources: list[str], weak_models: list, weights: t
     """A DPO-refined copy of ``student`` and a summary (pairs, per-epoch and final reward statistics)."""
     student.eval()
     pairs = preference_pairs(student, memory, sources, weak_models, weights, int(cfg["candidates"]), max_len,
-                             cfg.get("pairs", "disagree"), labels)
+                             cfg.get("pairs", "disagree"), labels, cfg.get("unknown_words", "drop"))
     if not pairs:
         emit({"type": "log", "level": "warning", "message": f"{key}: no preference pairs (the candidates never differ); DPO skipped"})
         return student, {"pairs": 0}

@@ -16,8 +16,8 @@ from ..cache import digest
 from ..device import seed_everything
 from ..events import null_emit
 from ..losses import member_weights
-from ..metrics.stats import paired_difference, per_seed_pgr
-from ..recipe import RunContext, finished, run_seeds, summarise, write_results
+from ..metrics.stats import paired_difference
+from ..recipe import RunContext, run_seeds, summarise, write_results
 from ..train.loop import grad_clip, train
 from .dpo import dpo_stage
 from .evaluate import decode, eval_beam, score_texts, seed_report
@@ -43,38 +43,19 @@ def run(config: dict, out_dir: str | Path, emit=null_emit) -> dict:
     with ctx.timed("load_student"):
         base = build_student(config["strong"], config["precision"]).to(ctx.device)
     per_seed, examples = run_seeds(ctx, config["seeds"], lambda si, seed: run_seed(ctx, config, seed, base))
-    summary = summarise(per_seed, summary_rows(config), FIELDS)
-    add_comparisons(summary, per_seed, config)
+    summary = summarise(per_seed, summary_rows(config), FIELDS, compare=("f1", "slu_f1"))
+    dpo_comparison(summary, per_seed)
     return write_results(ctx, out_dir, config, "generation", per_seed, examples, summary, {"eval_beam_size": eval_beam(config)})
 
 
-def add_comparisons(summary: dict, per_seed: list[dict], config: dict) -> None:
-    """Paired t-intervals over seeds: every method vs the naive student (``vs_naive``: F1, SLU-F1, PGR) and
-    each DPO-refined student vs itself before DPO (``summary.dpo``)."""
-    keep = ("diff", "low", "high")
-
-    def diff(a, b):
-        d = paired_difference(a, b)
-        return {k: d[k] for k in keep}
-
-    naive = next((m["name"] for m in config["methods"] if m["loss"] == "xent" and m["weak"] == "joint"), None)
-    metric = summary["metric"]
-    for name, m in summary["methods"].items():
-        if naive is None or name == naive or m.get("status") == "failed":
-            continue
-        both = [s for s in per_seed if finished(s["students"].get(name)) and finished(s["students"].get(naive))]
-        if not both:
-            continue
-        pick = lambda who, f: [s["students"][who][f] for s in both]  # noqa: E731
-        wk, ceil = [s["weak_mean"][metric] for s in both], [s["ceiling"][metric] for s in both]
-        m["vs_naive"] = {"f1": diff(pick(name, "f1"), pick(naive, "f1")), "slu_f1": diff(pick(name, "slu_f1"), pick(naive, "slu_f1")),
-                         "pgr": diff(per_seed_pgr(wk, pick(name, metric), ceil), per_seed_pgr(wk, pick(naive, metric), ceil)),
-                         "n_seeds": len(both)}
+def dpo_comparison(summary: dict, per_seed: list[dict]) -> None:
+    """``summary.dpo``: each DPO-refined student minus itself before DPO, paired over seeds (F1, SLU-F1)."""
     dpo = [s["dpo"] for s in per_seed if s.get("dpo") and s["dpo"].get("pairs")]
-    if dpo:
-        summary["dpo"] = {dpo[0]["from"]: {"f1": diff([d["after_f1"] for d in dpo], [d["before_f1"] for d in dpo]),
-                                           "slu_f1": diff([d["after_slu_f1"] for d in dpo], [d["before_slu_f1"] for d in dpo]),
-                                           "n_seeds": len(dpo)}}
+    if not dpo:
+        return
+    keep = ("diff", "low", "high")
+    change = {f: paired_difference([d[f"after_{f}"] for d in dpo], [d[f"before_{f}"] for d in dpo]) for f in ("f1", "slu_f1")}
+    summary["dpo"] = {dpo[0]["from"]: {**{f: {k: d[k] for k in keep} for f, d in change.items()}, "n_seeds": len(dpo)}}
 
 
 def build_student(strong: dict, precision: str):
@@ -244,9 +225,10 @@ def method_stage(ctx: RunContext, config: dict, student: Student, method: dict, 
 @torch.no_grad()
 def token_uncertainty_report(student: Student, model) -> dict:
     """Per-token u of an evidential student on test, teacher-forced on the gold frames: AUROC for detecting
-    the tokens it gets wrong (argmax ≠ gold), mean and spread."""
+    the tokens it gets wrong (argmax ≠ gold), mean and spread; and the AUROC of 1 − max p (the plain
+    softmax confidence) for comparison."""
     ids = student_targets(model.tokenizer, [e.target for e in student.test])[0]
-    us, pred, gold = [], [], []
+    us, pred, gold, doubt = [], [], [], []
     for s in range(0, len(ids), 64):
         chunk = ids[s : s + 64]
         length = torch.tensor([len(t) for t in chunk])
@@ -255,8 +237,10 @@ def token_uncertainty_report(student: Student, model) -> dict:
         us.append(token_uncertainty(logits, token_log_evidence(model, length)))
         pred.append(logits.argmax(-1))
         gold.append(tgt)
-    u = torch.cat(us).double()
-    return {"auroc": wrong_token_auroc(u, torch.cat(pred), torch.cat(gold)), "mean": float(u.mean()), "std": float(u.std())}
+        doubt.append(1 - logits.softmax(-1).max(-1).values)
+    u, pred, gold = torch.cat(us).double(), torch.cat(pred), torch.cat(gold)
+    return {"auroc": wrong_token_auroc(u, pred, gold), "auroc_max_prob": wrong_token_auroc(torch.cat(doubt).double(), pred, gold),
+            "mean": float(u.mean()), "std": float(u.std())}
 
 
 def refine_stage(ctx: RunContext, config: dict, student: Student, splits: dict, weak: Weak, trained: dict, scores: dict,
