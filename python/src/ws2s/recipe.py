@@ -193,8 +193,8 @@ def summarise(per_seed: list[dict], rows: list[tuple[str, str]], fields: tuple[s
     ``vs_naive`` (every method, the naive one included, whose difference is 0): per-seed paired
     differences from the naive student over the seeds both finished (``vs_naive``). naive: its name,
     default ``naive_method(rows)`` (the first "xent" method; the classification recipe names the first
-    "xent" method on the ensemble). compare: the scores ``vs_naive`` holds (default the metric). With no naive method — or a naive method that finished no seed —
-    there is no ``vs_naive``.
+    "xent" method on the ensemble). compare: further scores ``vs_naive`` holds beside the metric (generation:
+    f1 and slu_f1). With no naive method — or a naive method that finished no seed — there is no ``vs_naive``.
 
     A method is summarised over the seeds it finished in; one that finished in none is
     ``{"status": "failed", "loss", "reason"}`` (the reason of its first failure).
