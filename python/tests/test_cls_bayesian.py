@@ -60,7 +60,7 @@ def test_check_accepts_every_new_option():
                  {"name": "dnll", "loss": "dirichlet_nll", "weak": "all", "params": {"smoothing": 0.02}},
                  {"name": "ds", "loss": "xent", "weak": "dawid_skene"},
                  {"name": "mw", "loss": "multi_weak", "weak": "all", "targets": "soft"},
-                 {"name": "edl", "loss": "edl", "params": {"kl_coef": 0.01, "anneal": 20}}])
+                 {"name": "edl", "loss": "edl", "params": {"schedule": "sensoy", "kl_coef": 0.01, "anneal": 20}}])
     cfg = load_config(raw)
     check_classification(cfg, check_data=False)
     assert cfg["methods"][3]["targets"] == "soft" and cfg["methods"][2]["targets"] == "hard"
@@ -155,7 +155,7 @@ def test_prior_for_is_the_class_balance_of_the_weak_argmax():
     assert torch.allclose(students.prior_for(t), torch.tensor([0.5, 0.25, 0.25]))
 
 
-def test_evidential_defaults_follow_sensoy_and_the_old_schedule_is_reachable():
+def test_evidential_default_is_the_coauthors_schedule_and_sensoy_never_shortens():
     seen = {}
 
     def spy(z, t, progress, **hyper):
@@ -168,15 +168,18 @@ def test_evidential_defaults_follow_sensoy_and_the_old_schedule_is_reachable():
     try:
         weak = fake_weak({"a": torch.tensor([[0.6, 0.4]]), "b": torch.tensor([[0.3, 0.7]])})
         target = st.weak_targets({"loss": "edl", "weak": "all"}, weak, "strong_train")
-        st.method_loss({"loss": "edl", "weak": "all", "weights": "uniform", "params": {}}, weak, target, {"strong_train": {"epochs": 20}}, 2)(
-            torch.zeros(1, 2), target, 0.1)
+        call = lambda params, epochs: st.method_loss({"loss": "edl", "weak": "all", "weights": "uniform", "params": params}, weak,
+                                                     target, {"strong_train": {"epochs": epochs}}, 2)(torch.zeros(1, 2), target, 0.1)
+        call({}, 2)  # default: the co-authors' λ = 1e-4 · step fraction
+        assert seen["kl_coef"] == 1e-4 and seen["anneal_frac"] == 1.0
+        call({"schedule": "sensoy"}, 20)
         assert seen["kl_coef"] == 1.0 and seen["anneal_frac"] == pytest.approx(0.5)  # 10 of 20 epochs
-        st.method_loss({"loss": "edl", "weak": "all", "weights": "uniform", "params": {}}, weak, target, {"strong_train": {"epochs": 4}}, 2)(
-            torch.zeros(1, 2), target, 0.1)
-        assert seen["anneal_frac"] == 1.0  # a run shorter than 10 epochs anneals over the whole run
-        st.method_loss({"loss": "edl", "weak": "all", "weights": "uniform", "params": {"kl_coef": 0.01, "anneal": 20}}, weak, target,
-                       {"strong_train": {"epochs": 20}}, 2)(torch.zeros(1, 2), target, 0.1)
-        assert seen["kl_coef"] == 0.01 and seen["anneal_frac"] == 1.0  # the old λ = 0.01 · progress
+        call({"schedule": "sensoy"}, 2)
+        assert seen["anneal_frac"] == pytest.approx(5.0)  # never shortened: a 2-epoch run ends at λ = 0.2
+        call({"schedule": "sensoy", "kl_coef": 0.01, "anneal": 20}, 20)
+        assert seen["kl_coef"] == 0.01 and seen["anneal_frac"] == 1.0
+        with pytest.raises(ValueError, match="sensoy"):
+            call({"anneal": 20}, 20)
     finally:
         st.edl_multi = orig
 

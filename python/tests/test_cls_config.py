@@ -111,3 +111,15 @@ def test_a_missing_required_field_is_named():
     assert e.field == "task.path" and "required" in str(e)
     e = error_of(classification_config(task={"source": "ftp"}))
     assert e.field == "task" and "builtin" in str(e)
+
+
+def test_a_method_name_with_a_dot_is_refused_at_check_time():
+    # a "." in a method name once crashed summarise after every stage had trained
+    e = error_of(classification_config(methods=[{"name": "edl.v2", "loss": "edl"}]))
+    assert "methods" in str(e) and "name" in str(e)
+
+
+def test_an_evidential_schedule_error_names_the_params_field():
+    for params, words in (({"schedule": "linear"}, "coauthors, sensoy"), ({"anneal": 5}, 'schedule to "sensoy"')):
+        e = error_of(classification_config(methods=[{"name": "e", "loss": "edl", "params": params}]))
+        assert "methods[0].params" in str(e) and words in str(e)

@@ -6,7 +6,7 @@ import pytest
 import torch
 
 from ws2s.losses import edl
-from ws2s.losses.anneal import anneal_frac, sensoy_kl_weight
+from ws2s.losses.anneal import anneal_frac, kl_schedule, sensoy_kl_weight
 from ws2s.losses.bayesian import dirichlet_nll, edl_multi
 from ws2s.losses.evidential import kl_weight
 
@@ -24,7 +24,8 @@ def edl_multi_loop(logits, targets, weights, progress, kl_coef, evidence="exp", 
         row = 0.0
         for w, q in zip(weights, members):
             data = sum(qc * (math.log(s) - math.log(a)) for qc, a in zip(q, alpha))
-            tilde = [(a - 1) * (1 - qc) + 1 for a, qc in zip(alpha, q)]
+            label = list(q).index(max(q))
+            tilde = [1.0 if c == label else a for c, a in enumerate(alpha)]
             row += w / total_w * (data + lam * kl_loop(tilde))
         total += row
     return total / len(logits)
@@ -224,24 +225,38 @@ def test_confident_members_voting_for_different_classes_leave_no_evidence():
 
 
 @pytest.mark.parametrize(
-    ("epoch", "epochs", "expected"),
-    # kl_coef 1, anneal 10: λ = min(1, t/10); with a 4-epoch run the ramp is the whole run: min(1, t/4).
-    [(0.0, None, 0.0), (2.5, None, 0.25), (10.0, None, 1.0), (17.0, None, 1.0), (1.0, 4, 0.25), (4.0, 4, 1.0), (5.0, 20, 0.5)],
+    ("epoch", "expected"),
+    # kl_coef 1, anneal 10: λ = min(1, t/10), whatever the run's length (a 2-epoch run ends at 0.2).
+    [(0.0, 0.0), (2.0, 0.2), (2.5, 0.25), (10.0, 1.0), (17.0, 1.0)],
 )
-def test_sensoy_schedule_hand_values(epoch, epochs, expected):
-    assert sensoy_kl_weight(epoch, 1.0, 10, epochs) == pytest.approx(expected)
-    assert sensoy_kl_weight(epoch, 0.3, 10, epochs) == pytest.approx(0.3 * expected)
+def test_sensoy_schedule_hand_values(epoch, expected):
+    assert sensoy_kl_weight(epoch, 1.0, 10) == pytest.approx(expected)
+    assert sensoy_kl_weight(epoch, 0.3, 10) == pytest.approx(0.3 * expected)
 
 
-def test_anneal_in_epochs_maps_onto_the_losses_progress():
-    # 20 epochs, anneal 10: at progress p the epoch is 20p, λ = min(1, 20p/10).
-    assert anneal_frac(10, 20) == pytest.approx(0.5)
-    assert anneal_frac(10, 4) == 1.0
-    for progress in (0.0, 0.1, 0.25, 0.5, 0.9):
-        assert kl_weight(progress, 1.0, anneal_frac(10, 20)) == pytest.approx(sensoy_kl_weight(20 * progress, 1.0, 10, 20))
-    # The old schedule (kl_coef 0.01, anneal over the whole run) is kl_coef 0.01 with anneal = epochs.
-    for progress in (0.0, 0.3, 1.0):
-        assert kl_weight(progress, 0.01, anneal_frac(20, 20)) == pytest.approx(0.01 * progress)
+@pytest.mark.parametrize("epochs", [2, 4, 20])
+def test_sensoy_schedule_is_never_shortened_to_the_run(epochs):
+    coef, frac = kl_schedule("sensoy", None, None, epochs)
+    assert coef == 1.0 and frac == pytest.approx(10 / epochs)
+    for progress in (0.0, 0.1, 0.25, 0.5, 0.9, 1.0):
+        # at progress p the epoch is epochs·p
+        assert kl_weight(progress, coef, frac) == pytest.approx(sensoy_kl_weight(epochs * progress, 1.0, 10))
+    assert kl_weight(1.0, coef, frac) == pytest.approx(min(1.0, epochs / 10))
+
+
+def test_coauthors_schedule_is_1e_4_times_the_step_fraction():
+    # BriansIDP/LLMweakTOstrong loss_back.py: KL × 1e-4, ramped by the fraction of steps done.
+    coef, frac = kl_schedule("coauthors", None, None, 2)
+    for progress in (0.0, 0.3, 0.5, 1.0):
+        assert kl_weight(progress, coef, frac) == pytest.approx(1e-4 * progress, rel=1e-12)
+    assert kl_schedule("coauthors", 0.01, None, 7) == (0.01, 1.0)
+
+
+def test_kl_schedule_refuses_unknown_names_and_anneal_without_sensoy():
+    with pytest.raises(ValueError, match="schedule"):
+        kl_schedule("linear", None, None, 3)
+    with pytest.raises(ValueError, match="sensoy"):
+        kl_schedule("coauthors", None, 10, 3)
 
 
 @pytest.mark.parametrize("bad", [0, -1.0, float("nan")])

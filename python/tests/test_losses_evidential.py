@@ -46,7 +46,8 @@ def edl_loop(logits, target, progress, kl_coef, evidence="exp", anneal_frac=1.0)
         alpha = [EVIDENCE_64[evidence](z) + 1 for z in z_row]
         s = sum(alpha)
         data = sum(q * (math.log(s) - math.log(a)) for q, a in zip(q_row, alpha))
-        alpha_tilde = [(a - 1) * (1 - q) + 1 for a, q in zip(alpha, q_row)]
+        label = list(q_row).index(max(q_row))  # Sensoy's α̃: only the non-target classes keep evidence
+        alpha_tilde = [1.0 if c == label else a for c, a in enumerate(alpha)]
         total += data + weight * kl_loop(alpha_tilde)
     return total / len(logits)
 
@@ -201,3 +202,21 @@ def test_dirichlet_uncertainty_matches_hand_values():
 def test_unknown_evidence_lists_valid_names():
     with pytest.raises(ValueError, match="valid: exp, relu, softplus"):
         edl(torch.zeros(1, 2), torch.tensor([[1.0, 0.0]]), 0.5, evidence="square")
+
+
+def test_kl_removes_only_the_non_target_evidence_of_a_soft_target():
+    # Sensoy et al.: α̃ = y + (1 − y) ⊙ α, y the one-hot label. With a soft target q = (0.7, 0.3) the
+    # label is class 0: α̃ = (1, α_1); the old (α − 1)(1 − q) + 1 also shrank class 1's evidence by 0.3 and
+    # kept 0.3 of class 0's.
+    z = torch.tensor([[1.0, 0.5]], dtype=torch.float64)
+    q = torch.tensor([[0.7, 0.3]], dtype=torch.float64)
+    alpha = [math.exp(1.0) + 1, math.exp(0.5) + 1]
+    data = sum(qc * (math.log(sum(alpha)) - math.log(a)) for qc, a in zip([0.7, 0.3], alpha))
+    expected = data + 0.5 * kl_loop([1.0, alpha[1]])
+    got = edl(z, q, 1.0, kl_coef=0.5, anneal_frac=1.0).item()
+    assert got == pytest.approx(expected, rel=1e-10)
+    # Adding evidence to the label's class leaves the KL term unchanged.
+    z2 = z.clone()
+    z2[0, 0] += 3.0
+    kl_of = lambda logits: edl(logits, q, 1.0, kl_coef=1.0).item() - edl(logits, q, 1.0, kl_coef=0.0).item()
+    assert kl_of(z2) == pytest.approx(kl_of(z), abs=1e-12)

@@ -37,9 +37,9 @@ def test_every_registered_method_has_an_implementation_in_each_kind_it_lists():
 
 
 def test_classification_params_are_the_loss_functions_keyword_arguments():
-    # Evidential students take the KL ramp in epochs (anneal) instead of the loss's anneal_frac.
+    # Evidential students name a KL schedule (and its ramp in epochs, anneal) instead of the loss's anneal_frac.
     for name, method in methods_for("classification").items():
-        expected = tuple("anneal" if p == "anneal_frac" else p for p in loss_params(LOSSES[name]))
+        expected = tuple(q for p in loss_params(LOSSES[name]) for q in (("anneal", "schedule") if p == "anneal_frac" else (p,)))
         assert sorted(method.params["classification"]) == sorted(expected), name
 
 

@@ -47,6 +47,10 @@ describe("experiment config", () => {
     expect(issuePaths({ ...minimal, methods })).toEqual(["methods.1.name"]);
   });
 
+  it("rejects a method name with a dot at that method's name", () => {
+    expect(issuePaths({ ...minimal, methods: [{ name: "edl.v2", loss: "edl" }] })).toEqual(["methods.0.name"]);
+  });
+
   it("rejects a method that names an unknown weak member", () => {
     expect(issuePaths({ ...minimal, methods: [{ name: "a", loss: "xent", weak: "nope" }] })).toEqual(["methods.0.weak"]);
   });

@@ -28,10 +28,10 @@ def loss_params(fn) -> tuple[str, ...]:
     return tuple(p for p in inspect.signature(fn).parameters if p not in _TENSOR_ARGS)
 
 
-#: Classification's evidential hyperparameters: KL weight λ = kl_coef · min(1, epoch / anneal) (Sensoy et al.
-#: 2018; defaults kl_coef 1.0, anneal 10 epochs or the whole run if shorter) and the evidence function.
-#: The old schedule (λ = 0.01 · progress) is ``{"kl_coef": 0.01, "anneal": <strong_train.epochs>}``.
-CLS_EVIDENTIAL_PARAMS = ("kl_coef", "evidence", "anneal")
+#: Classification's evidential hyperparameters: the KL ``schedule`` ("coauthors": λ = kl_coef · progress,
+#: kl_coef 1e-4, the default; "sensoy": λ = kl_coef · min(1, epoch / anneal), kl_coef 1, anneal 10 epochs,
+#: never shortened to the run; ``ws2s.losses.anneal``) and the evidence function.
+CLS_EVIDENTIAL_PARAMS = ("kl_coef", "evidence", "anneal", "schedule")
 #: Generation's evidential loss keeps the loss functions' own schedule (kl_coef, anneal_frac).
 GEN_EVIDENTIAL_PARAMS = ("kl_coef", "evidence", "anneal_frac")
 

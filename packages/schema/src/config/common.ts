@@ -91,9 +91,12 @@ export const StrongModelConfig = z.strictObject({
   trust_remote_code: z.boolean().default(false),
 });
 
+/** A method's name keys its results (summaries are addressed by dotted paths): no ".". */
+export const methodName = name.regex(/^[^.]+$/, 'a method name may not contain "." (it separates the parts of result keys); use "_" or "-"');
+
 export const MethodConfig = z.strictObject({
-  /** Display name, unique within the experiment. */
-  name,
+  /** Display name, unique within the experiment; no ".". */
+  name: methodName,
   /** A registered loss: "xent", "logconf", "multi_weak", "edl", "edl_self", … */
   loss: registered(REGISTRIES.classification.losses),
   /** Which weak labels: "ensemble" (mean of members), a member's name, or "all" (multi-weak losses). */

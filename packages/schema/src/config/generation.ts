@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { registered, REGISTRIES } from "../registries.js";
-import { experimentBase, gradClip, name, SplitsConfig, TrainConfig, uniqueNames } from "./common.js";
+import { experimentBase, gradClip, methodName, name, SplitsConfig, TrainConfig, uniqueNames } from "./common.js";
 
 // Generation (slot filling) experiments: weak seq2seq models (from scratch, or Hugging Face LMs
 // fine-tuned) label strong_train with N-best hypotheses, a pretrained student learns from them, an
@@ -68,7 +68,7 @@ export const GenerationStrongModelConfig = z.strictObject({
 const weights = z.union([z.enum(["uniform", "reliability"]), z.array(z.number().nonnegative()).min(1)]);
 
 export const GenerationMethodConfig = z.strictObject({
-  name,
+  name: methodName,
   /** A registered generation loss: "xent" (teacher forcing on the hypothesis), "soft" (token-level soft labels
    *  through words), "multi_weak", "edl", "edl_self". */
   loss: registered(REGISTRIES.generation.losses),

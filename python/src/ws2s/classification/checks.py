@@ -13,6 +13,7 @@ from pathlib import Path
 import torch
 
 from ws2s.errors import ConfigError
+from ws2s.losses.anneal import DEFAULT_SCHEDULE, kl_schedule
 from ws2s.methods import METHODS, check_params
 from ws2s.models import weak_param_names
 from ws2s.tasks import load_task
@@ -61,6 +62,9 @@ def check_methods(config: dict) -> None:
             raise ConfigError(f"{f}.weights", f"{len(m['weights'])} weights for {len(members)} weak members")
         try:
             check_params(m["loss"], "classification", m["params"])
+            if method.evidential and m["loss"] != "dirichlet_nll":
+                p = m["params"]
+                kl_schedule(p.get("schedule", DEFAULT_SCHEDULE), p.get("kl_coef"), p.get("anneal"), config["strong_train"]["epochs"])
         except ValueError as e:
             raise ConfigError(f"{f}.params", str(e)) from None
 

@@ -18,9 +18,9 @@ Bayesian students (edl with weak "all", dirichlet_nll) always see the members' p
 ``weights`` "dawid_skene": each member's EM-estimated accuracy a_k = Σ_c ρ_c π_k[c, c] turned into
 weights by the reliability rule w_k ∝ max(a_k − 1/C, 0) (``ws2s.aggregate.dawid_skene``).
 
-Evidential students (``edl``, ``edl_self``): KL weight λ_t = kl_coef · min(1, epoch / anneal)
-(Sensoy et al. 2018), defaults kl_coef 1.0, anneal 10 epochs (the whole run if shorter); the old
-behaviour (λ = 0.01 · progress) is ``params: {"kl_coef": 0.01, "anneal": <strong_train.epochs>}``.
+Evidential students (``edl``, ``edl_self``): KL weight by ``params.schedule`` — "coauthors" (default,
+as BriansIDP/LLMweakTOstrong: λ_t = 1e-4 · step fraction) or "sensoy" (λ_t = kl_coef · min(1, epoch /
+anneal), kl_coef 1, anneal 10 epochs, never shortened to the run); ``ws2s.losses.anneal.kl_schedule``.
 
 ``confidence: "relabel"`` (evidential students): after a first pass, on every strong_train example i
   - the student's uncertainty u_i = C / S_i (S = Σ_c α_c of its Dirichlet), in (0, 1];
@@ -45,13 +45,10 @@ from ws2s.recipe import RunContext
 from ws2s.classification.data import SplitData
 from ws2s.classification.strong import StrongModel, batch_rng, forward
 from ws2s.losses import dirichlet_uncertainty, edl_multi, loss_fn, member_weights, xent
-from ws2s.losses.anneal import DEFAULT_ANNEAL_EPOCHS, anneal_frac
+from ws2s.losses.anneal import DEFAULT_SCHEDULE, kl_schedule
 from ws2s.methods import METHODS
 from ws2s.metrics import accuracy
 from ws2s.train.loop import grad_clip, train
-
-#: Classification defaults of the evidential KL schedule (Sensoy et al. 2018).
-EDL_KL_COEF = 1.0
 
 
 def learns_from_all(method: dict) -> bool:
@@ -162,8 +159,9 @@ def method_loss(method: dict, weak: dict, target: torch.Tensor, config: dict, nu
     """``fn(logits, target, progress)`` for ``method`` with its classification hyperparameters bound."""
     hyper, loss = dict(method["params"]), method["loss"]
     if METHODS[loss].evidential and loss != "dirichlet_nll":
-        hyper.setdefault("kl_coef", EDL_KL_COEF)
-        hyper["anneal_frac"] = anneal_frac(hyper.pop("anneal", DEFAULT_ANNEAL_EPOCHS), config["strong_train"]["epochs"])
+        hyper["kl_coef"], hyper["anneal_frac"] = kl_schedule(
+            hyper.pop("schedule", DEFAULT_SCHEDULE), hyper.pop("kl_coef", None), hyper.pop("anneal", None),
+            config["strong_train"]["epochs"])
     if loss in ("logconf", "edl_self"):
         hyper["prior"] = prior_for(target)
     if learns_from_all(method):

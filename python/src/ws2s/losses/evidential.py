@@ -127,7 +127,9 @@ def edl(
 
     logits: ``[N, C]`` or ``[tokens, vocab]`` (any ``[..., C]``; select real tokens before calling);
     target: probabilities of the same shape, or class indices; progress in [0, 1].
-    Per row: Σ_c q_c (log S − log α_c) + λ_t · KL(Dir(α̃) ‖ Dir(1)), α̃ = (α − 1)(1 − q) + 1,
+    Per row: Σ_c q_c (log S − log α_c) + λ_t · KL(Dir(α̃) ‖ Dir(1)), α̃ = y + (1 − y) ⊙ α with y the
+    one-hot of the target's argmax (Sensoy et al.: only the non-target classes' evidence is removed; a soft
+    target's own class keeps all its evidence, as in the co-authors' ``loss_back.py``),
     λ_t = kl_coef · min(1, progress / anneal_frac). evidence: "exp" | "softplus" | "relu".
     The KL term sees log α clamped at ``MAX_KL_LOG_ALPHA`` (50: exp evidence for logits above 50 counts
     as e^50 there and gets no KL gradient; the data term still pushes it).
@@ -139,8 +141,9 @@ def edl(
     w = kl_weight(progress, kl_coef, anneal_frac)
     if w == 0:
         return data.mean()
-    # α̃ = (α − 1)(1 − q) + 1 removes the target's own evidence.
-    alpha_tilde = torch.expm1(la.clamp(max=MAX_KL_LOG_ALPHA)) * (1 - q) + 1
+    # α̃ = y + (1 − y) ⊙ α: the label's class gets α̃ = 1, every other class keeps its evidence.
+    y = F.one_hot(q.argmax(-1), z.shape[-1]).to(z.dtype)
+    alpha_tilde = torch.expm1(la.clamp(max=MAX_KL_LOG_ALPHA)) * (1 - y) + 1
     return (data + w * dirichlet_kl_to_uniform(alpha_tilde)).mean()
 
 
