@@ -120,6 +120,9 @@ def test_a_method_name_with_a_dot_is_refused_at_check_time():
 
 
 def test_an_evidential_schedule_error_names_the_params_field():
-    for params, words in (({"schedule": "linear"}, "coauthors, sensoy"), ({"anneal": 5}, 'schedule to "sensoy"')):
-        e = error_of(classification_config(methods=[{"name": "e", "loss": "edl", "params": params}]))
+    cases = ((("edl", "ensemble"), {"schedule": "linear"}, "coauthors, sensoy"), (("edl", "ensemble"), {"anneal": 5}, 'schedule to "sensoy"'),
+             (("dirichlet_nll", "all"), {"form": "pure"}, "anchored, nll"))
+    for (loss, weak), params, words in cases:
+        e = error_of(classification_config(weak=[{"name": "bow", "arch": "bow"}, {"name": "cnn", "arch": "cnn"}],
+                                           methods=[{"name": "e", "loss": loss, "weak": weak, "params": params}]))
         assert "methods[0].params" in str(e) and words in str(e)

@@ -142,7 +142,7 @@ def test_multi_member_losses_reject_bad_shapes_and_weights():
 def test_dirichlet_nll_matches_float64_loop(evidence, eps):
     logits, targets = random_members(4, 3, 5, seed=7)
     weights = [0.5, 0.2, 0.3]
-    got = dirichlet_nll(logits, targets, weights, evidence=evidence, smoothing=eps)
+    got = dirichlet_nll(logits, targets, weights, evidence=evidence, smoothing=eps, form="nll")
     assert got.item() == pytest.approx(dirichlet_nll_loop(logits.tolist(), targets.tolist(), weights, eps, evidence), rel=1e-10)
 
 
@@ -156,7 +156,7 @@ def test_dirichlet_nll_matches_scipy_logpdf():
         for k, w in enumerate([0.25, 0.75]):
             q = ((1 - eps) * targets[n, k] + eps / 4).numpy()
             expected -= w * stats.dirichlet.logpdf(q / q.sum(), alpha[n].numpy())
-    got = dirichlet_nll(logits, targets, [0.25, 0.75], smoothing=eps)
+    got = dirichlet_nll(logits, targets, [0.25, 0.75], smoothing=eps, form="nll")
     assert got.item() == pytest.approx(expected / 3, rel=1e-10)
 
 
@@ -165,13 +165,13 @@ def test_dirichlet_nll_hand_value():
     logits = torch.tensor([[0.0, math.log(2)]], dtype=torch.float64)
     targets = torch.tensor([[[0.4, 0.6]]], dtype=torch.float64)
     expected = -math.log(12 * 0.6**2 * 0.4)
-    assert dirichlet_nll(logits, targets, [1.0], smoothing=0.0).item() == pytest.approx(expected, rel=1e-12)
+    assert dirichlet_nll(logits, targets, [1.0], smoothing=0.0, form="nll").item() == pytest.approx(expected, rel=1e-12)
 
 
 def test_dirichlet_nll_keeps_float32_finite_for_large_logits():
     logits = torch.tensor([[60.0, -60.0, 0.0], [20.0, 19.0, -3.0]], requires_grad=True)
     targets = torch.tensor([[[0.9, 0.05, 0.05]] * 2, [[0.5, 0.4, 0.1], [0.3, 0.6, 0.1]]])
-    loss = dirichlet_nll(logits, targets, [1, 1])
+    loss = dirichlet_nll(logits, targets, [1, 1], form="nll")
     (grad,) = torch.autograd.grad(loss, logits)
     assert loss.dtype == torch.float32 and torch.isfinite(loss) and torch.isfinite(grad).all()
 
@@ -185,7 +185,7 @@ def fit_precision(targets):
 
     def closure():
         opt.zero_grad()
-        loss = dirichlet_nll(z, targets[None], [1.0] * targets.shape[0])
+        loss = dirichlet_nll(z, targets[None], [1.0] * targets.shape[0], form="nll")
         loss.backward()
         return loss
 
@@ -267,3 +267,46 @@ def test_anneal_rejects_non_positive_lengths(bad):
         sensoy_kl_weight(1.0, 1.0, bad)
     with pytest.raises(ValueError, match="epochs"):
         anneal_frac(10, 0)
+
+
+# --- dirichlet_nll, the co-authors' anchored form -----------------------------------------------------
+
+
+def anchored_loop(logits, targets, weights, eps):
+    """Float64 loop of the co-authors' dir_loss: Σ_k w_k [KL(q_k ‖ softmax z) − 0.01 ln Dir(q̂_k | e^z + 1e-6)]."""
+    total_w = sum(weights)
+    total = 0.0
+    for z_row, members in zip(logits, targets):
+        m = max(z_row)
+        log_p = [z - m - math.log(sum(math.exp(x - m) for x in z_row)) for z in z_row]
+        alpha = [math.exp(z) + 1e-6 for z in z_row]
+        c = len(alpha)
+        for w, q in zip(weights, members):
+            kl = sum(qc * (math.log(qc) - lp) for qc, lp in zip(q, log_p) if qc > 0)
+            smoothed = [(1 - eps) * x + eps / c for x in q]
+            total += w / total_w * (kl - 0.01 * log_dirichlet_loop(smoothed, alpha))
+    return total / len(logits)
+
+
+@pytest.mark.parametrize("eps", [1e-2, 0.1])
+def test_anchored_dirichlet_nll_matches_a_float64_loop(eps):
+    logits, targets = random_members(5, 3, 4, seed=11)
+    got = dirichlet_nll(logits, targets, [1, 2, 3], smoothing=eps)
+    assert got.item() == pytest.approx(anchored_loop(logits.tolist(), targets.tolist(), [1, 2, 3], eps), rel=1e-10)
+
+
+def test_anchored_dirichlet_nll_keeps_a_gradient_on_a_class_pushed_far_negative():
+    # The collapse of the pure NLL: a class at z = −30 (α ≈ 1) gets almost no gradient even though the
+    # members give it 0.3 of their mass; the KL anchor pulls it back with ∂/∂z_c ≈ p_c − q_c ≈ −0.3.
+    z = torch.tensor([[2.0, -30.0, 0.0]], dtype=torch.float64, requires_grad=True)
+    targets = torch.tensor([[[0.5, 0.3, 0.2], [0.5, 0.3, 0.2]]], dtype=torch.float64)
+    (g_nll,) = torch.autograd.grad(dirichlet_nll(z, targets, [1, 1], form="nll"), z)
+    (g_anch,) = torch.autograd.grad(dirichlet_nll(z, targets, [1, 1]), z)
+    assert abs(g_nll[0, 1].item()) < 1e-6
+    assert g_anch[0, 1].item() == pytest.approx(-0.3, abs=0.01)
+
+
+def test_dirichlet_nll_refuses_an_unknown_form():
+    logits, targets = random_members(2, 2, 3, seed=1)
+    with pytest.raises(ValueError, match="anchored, nll"):
+        dirichlet_nll(logits, targets, [1, 1], form="pure")

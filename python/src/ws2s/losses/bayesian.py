@@ -6,11 +6,15 @@ evidential student's Dirichlet: α = g(z) + 1 (``evidence``), S = Σ_c α_c, pre
 uncertainty u = C/S (``dirichlet_uncertainty``).
 
 - ``edl_multi``: the evidential loss of ``edl`` summed over members, Σ_k w_k · edl(z, q_k).
-- ``dirichlet_nll``: ensemble distribution distillation (Malinin et al. 2019), −Σ_k w_k log Dir(q̂_k | α).
+- ``dirichlet_nll``: ensemble distribution distillation (Malinin et al. 2019). Default ``form="anchored"``,
+  the co-authors' ``dir_loss`` (BriansIDP/LLMweakTOstrong): Σ_k w_k [KL(q_k ‖ softmax z) − 0.01 · log Dir(q̂_k | α)],
+  α = e^z + 1e-6; ``form="nll"`` is the pure −Σ_k w_k log Dir(q̂_k | α) with α = g(z) + 1, which collapses with
+  many classes (a class pushed far negative stops receiving gradient).
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 import torch
@@ -18,6 +22,12 @@ import torch
 from .evidential import MAX_KL_LOG_ALPHA, edl, log_alpha
 from .multi_weak import normalised_weights
 from .xent import rows
+
+#: The forms of ``dirichlet_nll``: the co-authors' anchored ``dir_loss`` (default) and the pure NLL.
+DIRICHLET_FORMS = ("anchored", "nll")
+#: The co-authors' weight of the Dirichlet NLL beside the KL anchor, and their α = e^z + 1e-6.
+ANCHORED_NLL_COEF = 0.01
+ANCHORED_LOG_EPS = math.log(1e-6)
 
 #: ε of ``dirichlet_nll``'s smoothing q̂ = (1 − ε) q + ε / C. See ``dirichlet_nll`` for the choice.
 DIRICHLET_SMOOTHING = 1e-2
@@ -67,8 +77,14 @@ def dirichlet_nll(
     weights: torch.Tensor | Sequence[float],
     evidence: str = "exp",
     smoothing: float = DIRICHLET_SMOOTHING,
+    form: str = "anchored",
 ) -> torch.Tensor:
-    """Ensemble distribution distillation: −Σ_k w_k log Dir(q̂_k | α), mean over rows (nats).
+    """Ensemble distribution distillation, mean over rows (nats).
+
+    form "anchored" (default, the co-authors' ``dir_loss``): per row
+    Σ_k w_k KL(q_k ‖ softmax z) + ``ANCHORED_NLL_COEF`` · (−Σ_k w_k log Dir(q̂_k | α)), α = e^z + 1e-6
+    (``evidence`` is not used). The KL anchor keeps a gradient p_c − q_c on every class, so no class is
+    pushed to z ≪ 0 and forgotten. form "nll": −Σ_k w_k log Dir(q̂_k | α) alone, α = g(z) + 1, as below.
 
     logits ``[N, C]``; targets ``[N, K, C]`` the members' probabilities; weights ``[K]``.
     log Dir(p | α) = lnΓ(S) − Σ_c lnΓ(α_c) + Σ_c (α_c − 1) log p_c, so the members enter only through
@@ -91,13 +107,24 @@ def dirichlet_nll(
     """
     if not 0.0 <= smoothing < 1.0:
         raise ValueError(f"smoothing must be in [0, 1), got {smoothing}")
+    if form not in DIRICHLET_FORMS:
+        raise ValueError(f"params.form must be one of {', '.join(DIRICHLET_FORMS)}, got {form!r}")
     z, w = member_targets(logits, targets, weights)
     c = z.shape[-1]
-    q = (1 - smoothing) * targets.to(device=z.device, dtype=torch.float64) + smoothing / c
+    raw = targets.to(device=z.device, dtype=torch.float64)
+    q = (1 - smoothing) * raw + smoothing / c
     if (q <= 0).any():
         raise ValueError("targets have zero probabilities and smoothing is 0: log Dir(q | α) is -inf; use smoothing > 0")
-    mean_log_q = torch.einsum("k,nkc->nc", w.to(q.device), q.log())  # Σ_k w_k log q̂_kc, [N, C]
-    alpha = log_alpha(z, evidence).double().clamp(max=MAX_KL_LOG_ALPHA).exp()
+    w = w.to(q.device)
+    mean_log_q = torch.einsum("k,nkc->nc", w, q.log())  # Σ_k w_k log q̂_kc, [N, C]
+    zd = z.double()
+    la = torch.logaddexp(zd, torch.full_like(zd, ANCHORED_LOG_EPS)) if form == "anchored" else log_alpha(zd, evidence)
+    alpha = la.clamp(max=MAX_KL_LOG_ALPHA).exp()
     log_norm = torch.lgamma(alpha.sum(-1)) - torch.lgamma(alpha).sum(-1)
-    loglik = log_norm + ((alpha - 1) * mean_log_q).sum(-1)
-    return (-loglik).mean().to(z.dtype)
+    nll = -(log_norm + ((alpha - 1) * mean_log_q).sum(-1))
+    if form == "nll":
+        return nll.mean().to(z.dtype)
+    # Σ_k w_k KL(q_k ‖ p) = Σ_k w_k Σ_c q_kc log q_kc − Σ_c q̄_c log p_c (0 log 0 = 0), q̄ = Σ_k w_k q_k.
+    neg_entropy = torch.einsum("k,nkc->n", w, torch.xlogy(raw, raw))
+    cross = -(torch.einsum("k,nkc->nc", w, raw) * torch.log_softmax(zd, -1)).sum(-1)
+    return (neg_entropy + cross + ANCHORED_NLL_COEF * nll).mean().to(z.dtype)
