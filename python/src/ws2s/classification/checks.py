@@ -14,7 +14,7 @@ import torch
 
 from ws2s.errors import ConfigError
 from ws2s.losses.anneal import DEFAULT_SCHEDULE, kl_schedule
-from ws2s.losses.bayesian import DIRICHLET_FORMS
+from ws2s.losses.bayesian import check_form as check_dirichlet_form
 from ws2s.methods import METHODS, check_params
 from ws2s.models import weak_param_names
 from ws2s.tasks import load_task
@@ -66,8 +66,8 @@ def check_methods(config: dict) -> None:
             if method.evidential and m["loss"] != "dirichlet_nll":
                 p = m["params"]
                 kl_schedule(p.get("schedule", DEFAULT_SCHEDULE), p.get("kl_coef"), p.get("anneal"), config["strong_train"]["epochs"])
-            if m["loss"] == "dirichlet_nll" and m["params"].get("form", "anchored") not in DIRICHLET_FORMS:
-                raise ValueError(f"params.form must be one of {', '.join(DIRICHLET_FORMS)}, got {m['params']['form']!r}")
+            if m["loss"] == "dirichlet_nll":
+                check_dirichlet_form(m["params"].get("form", "anchored"))
         except ValueError as e:
             raise ConfigError(f"{f}.params", str(e)) from None
 

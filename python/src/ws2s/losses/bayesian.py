@@ -29,6 +29,12 @@ DIRICHLET_FORMS = ("anchored", "nll")
 ANCHORED_NLL_COEF = 0.01
 ANCHORED_LOG_EPS = math.log(1e-6)
 
+def check_form(form: str) -> None:
+    """Raises ValueError naming the valid forms unless ``form`` is one of ``DIRICHLET_FORMS``."""
+    if form not in DIRICHLET_FORMS:
+        raise ValueError(f"params.form must be one of {', '.join(DIRICHLET_FORMS)}, got {form!r}")
+
+
 #: ε of ``dirichlet_nll``'s smoothing q̂ = (1 − ε) q + ε / C. See ``dirichlet_nll`` for the choice.
 DIRICHLET_SMOOTHING = 1e-2
 
@@ -107,8 +113,7 @@ def dirichlet_nll(
     """
     if not 0.0 <= smoothing < 1.0:
         raise ValueError(f"smoothing must be in [0, 1), got {smoothing}")
-    if form not in DIRICHLET_FORMS:
-        raise ValueError(f"params.form must be one of {', '.join(DIRICHLET_FORMS)}, got {form!r}")
+    check_form(form)
     z, w = member_targets(logits, targets, weights)
     c = z.shape[-1]
     raw = targets.to(device=z.device, dtype=torch.float64)
