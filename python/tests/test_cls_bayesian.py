@@ -1,6 +1,7 @@
 """Bayesian multi-weak wiring: config rules, label sources, relabelling, prior hardening, model selection, results."""
 
 import pytest
+import numpy as np
 import torch
 
 from cls_helpers import classification_config, tiny_bert
@@ -25,6 +26,9 @@ def check(raw):
 @pytest.mark.parametrize("method, field, words", [
     ({"loss": "dirichlet_nll"}, "methods[0].weak", 'set weak to "all"'),
     ({"loss": "dirichlet_nll", "weak": "bow"}, "methods[0].weak", 'set weak to "all"'),
+    ({"loss": "polya"}, "methods[0].weak", 'set weak to "all"'),
+    ({"loss": "polya", "weak": "all", "params": {"form": "nll"}}, "methods[0].params", "accepts"),
+    ({"loss": "polya", "weak": "all", "params": {"anneal": 5}}, "methods[0].params", "sensoy"),
     ({"loss": "xent", "weak": "all"}, "methods[0].weak", "learns one set of labels"),
     ({"loss": "xent", "targets": "soft"}, "methods[0].targets", "multi_weak"),
     ({"loss": "xent", "confidence": "relabel"}, "methods[0].confidence", "evidential"),
@@ -112,7 +116,7 @@ def test_relabel_takes_the_students_label_where_it_is_surer_than_the_members_agr
     t = torch.tensor([[[1.0, 0, 0], [1, 0, 0], [1, 0, 0]],
                       [[0, 1, 0], [0, 1, 0], [1, 0, 0]],
                       [[1, 0, 0], [0, 1, 0], [0, 0, 1]]])
-    assert torch.allclose(students.member_disagreement(t), torch.tensor([0.0, 1 / 3, 2 / 3]))
+    assert np.allclose(students.member_disagreement(t), [0.0, 1 / 3, 2 / 3])
     probs = torch.tensor([[0.1, 0.8, 0.1], [0.1, 0.1, 0.8], [0.1, 0.1, 0.8]])
     u = torch.tensor([0.01, 0.5, 0.5])  # row 0: u > d = 0 keeps; row 1: 0.5 > 1/3 keeps; row 2: 0.5 < 2/3 relabels
     new, changed = students.relabel(t, probs, u)
@@ -208,6 +212,7 @@ def test_a_run_with_every_bayesian_option_reports_uncertainty_and_vs_naive(bert_
         methods=[{"name": "naive", "loss": "xent"},
                  {"name": "edl_all", "loss": "edl", "weak": "all", "weights": "dawid_skene", "confidence": "relabel"},
                  {"name": "dnll", "loss": "dirichlet_nll", "weak": "all"},
+                 {"name": "polya", "loss": "polya", "weak": "all", "params": {"schedule": "sensoy", "kl_coef": 0.1}},
                  {"name": "ds", "loss": "xent", "weak": "dawid_skene"},
                  {"name": "mw", "loss": "multi_weak", "weak": "all"},
                  {"name": "self", "loss": "edl_self"}]))
@@ -216,9 +221,10 @@ def test_a_run_with_every_bayesian_option_reports_uncertainty_and_vs_naive(bert_
     assert not res["failures"]
     for name, m in res["summary"]["methods"].items():
         assert m["vs_naive"]["n_seeds"] == 2 and m["accuracy"]["method"] == "t", name
-    for name in ("edl_all", "dnll", "self"):
+    for name in ("edl_all", "dnll", "polya", "self"):
         u = res["per_seed"][0]["students"][name]["uncertainty"]
         assert set(u["selective_accuracy"]) == {"0.5", "0.8"} and "error_auroc" in u, name
+        assert "disagreement_auroc" in u, name  # reported for every evidential student (null if the members never disagree)
     assert "uncertainty" not in res["per_seed"][0]["students"]["naive"]
     assert any("/edl_all/seed0/pass1" in k for k, _, _ in best)  # relabel: a second pass
     for key, epoch, epochs in best:  # select "last": students keep the last epoch

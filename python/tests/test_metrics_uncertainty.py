@@ -81,3 +81,17 @@ def test_report_and_bad_input():
         selective_accuracy([0.1], [0], [0], 0.0)
     with pytest.raises(ValueError, match="non-finite"):
         error_detection_auroc([float("nan"), 0.1], [0, 1], [0, 0])
+
+
+def test_disagreement_auroc_ranks_u_against_the_members_unanimity():
+    from ws2s.metrics.uncertainty import disagreement_auroc, member_disagreement
+    a, b, c = [1.0, 0, 0], [0, 1.0, 0], [0, 0, 1.0]
+    members = np.array([[a, a, a], [a, b, a], [a, b, c], [b, b, b]])  # d = 0, 1/3, 2/3, 0
+    assert np.allclose(member_disagreement(members), [0, 1 / 3, 2 / 3, 0])
+    # positives (not unanimous): rows 1, 2. u ranks them above both negatives → 1; pairs (1,0),(1,3),(2,0),(2,3).
+    assert disagreement_auroc([0.1, 0.5, 0.9, 0.2], members) == 1.0
+    # row 1's u ties row 3's and is below row 0's: wins 2 (row 2) + 0 + ½ (tie) of 4 pairs.
+    assert disagreement_auroc([0.3, 0.2, 0.9, 0.2], members) == pytest.approx((2 + 0.5) / 4)
+    assert math.isnan(disagreement_auroc([0.1, 0.2], np.array([[a, a], [b, b]])))  # always unanimous
+    with pytest.raises(ValueError, match="same examples"):
+        disagreement_auroc([0.1, 0.2, 0.3], members)

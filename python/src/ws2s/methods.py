@@ -81,6 +81,9 @@ METHODS: dict[str, Method] = {m.name: m for m in (
     Method("dirichlet_nll", "ensemble distribution distillation: the Dirichlet likelihood of every member's probabilities "
                             "(members' disagreement lowers the precision S)",
            {"classification": loss_params(dirichlet_nll)}, multi=True, evidential=True),
+    Method("polya", "Pólya evidential loss: the members' votes n_c = K·Σ_k w_k q_kc as K draws from the student's Dirichlet "
+                    "(Dirichlet-multinomial likelihood, not linear in the votes: sees the members' disagreement), with edl's KL term",
+           {"classification": CLS_EVIDENTIAL_PARAMS}, multi=True, evidential=True),
 )}
 
 

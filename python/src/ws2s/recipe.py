@@ -294,19 +294,19 @@ def format_table(results: dict) -> str:
     (joint decoding for generation), the ceiling and every method, each field with its 95% Student-t
     interval over seeds, PGR vs the mean weak member and vs the ensemble, the paired difference from the
     naive student in the metric and in PGR, and for evidential students the AUROC of their uncertainty
-    for detecting their own errors; then DPO, flags and failures."""
+    for detecting their own errors and for the examples where the weak members disagree; then DPO, flags and failures."""
     s, per_seed = results["summary"], results["per_seed"]
     fields = next((tuple(k for k, v in m.items() if isinstance(v, dict) and "mean" in v) for m in s["methods"].values()
                    if m.get("status") != "failed"), (s["metric"],))
 
-    extra = 4  # PGR vs weak, PGR vs ensemble, vs naive (metric, PGR), uncertainty AUROC
+    extra = 5  # PGR vs weak, PGR vs ensemble, vs naive (metric, PGR), uncertainty AUROCs (errors, disagreement)
 
     def row(label: str, loss: str, scores: list[dict]) -> str:
         cells = [_cell(interval([x[f] for x in scores])) if all(f in x for x in scores) else "" for f in fields]
         return "| " + " | ".join([label, loss, *cells, *[""] * (extra + 1)]) + " |"
 
     lines = ["| model | loss | " + " | ".join(f"{f} (95% t-CI)" for f in fields)
-             + f" | PGR vs mean weak | PGR vs ensemble | Δ{s['metric']} vs naive | ΔPGR vs naive | uncertainty error-AUROC |",
+             + f" | PGR vs mean weak | PGR vs ensemble | Δ{s['metric']} vs naive | ΔPGR vs naive | u error-AUROC | u disagreement-AUROC |",
              "|---" * (len(fields) + extra + 3) + "|"]
     for name in per_seed[0]["weak"]:
         lines.append(row(f"weak: {name}", "", [p["weak"][name] for p in per_seed]))
@@ -321,7 +321,8 @@ def format_table(results: dict) -> str:
         vs = m.get("vs_naive")
         naive_cells = [_cell(vs[s["metric"]], "diff"), _cell(vs["pgr"], "diff", 2)] if vs else ["", ""]
         lines.append("| " + " | ".join([f"student: {name}", m["loss"], *cells, _cell(m["pgr"], "pgr", 2), _cell(m["pgr_vs_ensemble"], "pgr", 2),
-                                        *naive_cells, _uncertainty_cell(per_seed, name)]) + " |")
+                                        *naive_cells, _uncertainty_cell(per_seed, name, "error_auroc"),
+                                        _uncertainty_cell(per_seed, name, "disagreement_auroc")]) + " |")
     lines += _dpo_lines(results)
     lines.append(f"\nbest method: {s['best_method']}; seeds {results['seeds']}; device {results['device']}; "
                  "intervals: 95% Student t over seeds (none with 1 seed); Δ vs naive: paired per seed")
@@ -331,10 +332,11 @@ def format_table(results: dict) -> str:
     return "\n".join(lines)
 
 
-def _uncertainty_cell(per_seed: list[dict], name: str) -> str:
-    """Mean over seeds (t-interval) of the AUROC of u for the student's own errors (evidential students only)."""
-    values = [p["students"][name]["uncertainty"]["error_auroc"] for p in per_seed
-              if finished(p["students"].get(name)) and (p["students"][name].get("uncertainty") or {}).get("error_auroc") is not None]
+def _uncertainty_cell(per_seed: list[dict], name: str, key: str) -> str:
+    """Mean over seeds (t-interval) of an AUROC of u (evidential students only): ``key`` "error_auroc" (the
+    student's own errors) or "disagreement_auroc" (examples where the weak members' votes differ)."""
+    values = [p["students"][name]["uncertainty"][key] for p in per_seed
+              if finished(p["students"].get(name)) and (p["students"][name].get("uncertainty") or {}).get(key) is not None]
     return _cell(interval(values)) if values else ""
 
 

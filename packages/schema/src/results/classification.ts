@@ -35,6 +35,9 @@ export const StudentUncertainty = z
     when_wrong: Num,
     /** AUROC of u for detecting the student's own errors. */
     error_auroc: Num.optional(),
+    /** AUROC of u for detecting the test examples where the weak members' argmax votes are not unanimous
+     * (null with one member, or when they always or never agree). */
+    disagreement_auroc: Num.optional(),
     /** Accuracy on the most certain 50% / 80% of test. */
     selective_accuracy: z.strictObject({ "0.5": Num, "0.8": Num }).optional(),
   })

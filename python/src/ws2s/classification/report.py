@@ -6,7 +6,7 @@ import numpy as np
 import torch
 
 from ws2s.metrics import accuracy, agreement_split, auroc, ece, pgr_report
-from ws2s.metrics.uncertainty import uncertainty_report
+from ws2s.metrics.uncertainty import disagreement_auroc, uncertainty_report
 
 
 def scores(probs: torch.Tensor, labels: torch.Tensor) -> dict:
@@ -17,7 +17,8 @@ def seed_report(seed: int, data, weak: dict, ceiling_probs, students: dict) -> d
     """Everything measured on test for one seed. ``students``: name -> {"probs", "uncertainty", "weak_probs"}."""
     y = data.labels("test")
     members = {n: {**scores(w["probs"]["test"], y), "holdout_accuracy": w["holdout_accuracy"]} for n, w in weak.items()}
-    ens_probs = torch.stack([w["probs"]["test"] for w in weak.values()]).mean(0)
+    member_probs = torch.stack([w["probs"]["test"] for w in weak.values()], dim=1)  # [n, K, C]
+    ens_probs = member_probs.mean(1)
     weak_mean = {k: float(np.mean([m[k] for m in members.values()])) for k in ("accuracy", "auroc", "ece")}
     ensemble, ceiling = scores(ens_probs, y), scores(ceiling_probs, y)
     out_students = {}
@@ -32,6 +33,8 @@ def seed_report(seed: int, data, weak: dict, ceiling_probs, students: dict) -> d
                                 "when_wrong": float(u[~right].mean()) if (~right).any() else None}
             rep = uncertainty_report(u, s["probs"], y)  # does u flag the student's own errors on test?
             r["uncertainty"].update(error_auroc=rep["error_auroc"], selective_accuracy=rep["selective_accuracy"])
+            # does u flag the examples where the weak members disagree (whatever the student learned from)?
+            r["uncertainty"]["disagreement_auroc"] = disagreement_auroc(u, member_probs)  # nan → null in results.json
         out_students[name] = r
     flags = []
     if ceiling["accuracy"] <= weak_mean["accuracy"]:

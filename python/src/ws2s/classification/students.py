@@ -48,6 +48,7 @@ from ws2s.losses import dirichlet_uncertainty, edl_multi, loss_fn, member_weight
 from ws2s.losses.anneal import DEFAULT_SCHEDULE, kl_schedule
 from ws2s.methods import METHODS
 from ws2s.metrics import accuracy
+from ws2s.metrics.uncertainty import member_disagreement
 from ws2s.train.loop import grad_clip, train
 
 
@@ -91,17 +92,9 @@ def prior_for(target: torch.Tensor) -> torch.Tensor:
     return counts.reshape(-1, target.shape[-1]).mean(0)
 
 
-def member_disagreement(target: torch.Tensor) -> torch.Tensor:
-    """d ``[n]`` = 1 − the share of members voting for the plurality class (0 for a single label source)."""
-    if target.dim() == 2:
-        return torch.zeros(target.shape[0])
-    votes = torch.nn.functional.one_hot(target.argmax(-1), target.shape[-1]).float().mean(1)
-    return 1 - votes.max(-1).values
-
-
 def relabel(target: torch.Tensor, probs: torch.Tensor, uncertainty: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     """Targets where u < d take the student's own one-hot label; returns (new targets, changed mask ``[n]``)."""
-    change = uncertainty < member_disagreement(target)
+    change = uncertainty < torch.as_tensor(member_disagreement(target), dtype=uncertainty.dtype)
     own = torch.nn.functional.one_hot(probs.argmax(-1), probs.shape[-1]).to(target.dtype)
     if target.dim() == 3:
         own = own[:, None, :].expand_as(target)

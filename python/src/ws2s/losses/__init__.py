@@ -17,6 +17,7 @@ from .dpo import dpo
 from .evidential import EVIDENCE, DirichletPrediction, dirichlet_kl_to_uniform, dirichlet_uncertainty, edl, edl_self
 from .logconf import class_counts, harden_to_prior, logconf, prior_matched_labels, prior_shift_labels
 from .multi_weak import multi_weak
+from .polya import polya
 from .ramp import linear_ramp
 from .registry import lookup
 from .weights import WEIGHTS, fixed, from_reliability, get_weights, member_weights, uniform
@@ -31,6 +32,7 @@ LOSSES: dict[str, Callable[..., torch.Tensor]] = {
     "edl": edl,
     "edl_self": edl_self,
     "dirichlet_nll": dirichlet_nll,
+    "polya": polya,
 }
 
 
@@ -84,6 +86,7 @@ __all__ = [
     "loss_fn",
     "member_weights",
     "multi_weak",
+    "polya",
     "prior_matched_labels",
     "prior_shift_labels",
     "uniform",

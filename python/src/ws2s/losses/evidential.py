@@ -138,13 +138,22 @@ def edl(
     q = as_soft_target(target, z.shape[-1]).reshape(z.shape).to(z.dtype)
     la = log_alpha(z, evidence)
     data = (q * (torch.logsumexp(la, dim=-1, keepdim=True) - la)).sum(-1)
-    w = kl_weight(progress, kl_coef, anneal_frac)
-    if w == 0:
-        return data.mean()
-    # α̃ = y + (1 − y) ⊙ α: the label's class gets α̃ = 1, every other class keeps its evidence.
-    y = F.one_hot(q.argmax(-1), z.shape[-1]).to(z.dtype)
+    return (data + misleading_evidence(la, q.argmax(-1), kl_weight(progress, kl_coef, anneal_frac))).mean()
+
+
+def misleading_evidence(la: torch.Tensor, label: torch.Tensor, weight: float) -> torch.Tensor | float:
+    """weight · KL(Dir(α̃) ‖ Dir(1)) per row, α̃ = y + (1 − y) ⊙ α with y the one-hot of ``label``.
+
+    la: log α ``[N, C]``; label: class indices ``[N]``; 0 (no work) when weight is 0. Sensoy et al.'s
+    regulariser: the label's class gets α̃ = 1 (its evidence is not penalised), every other class keeps
+    its evidence, which the KL to the uniform Dirichlet pulls toward 0. log α is clamped at
+    ``MAX_KL_LOG_ALPHA`` here only.
+    """
+    if weight == 0:
+        return 0.0
+    y = F.one_hot(label, la.shape[-1]).to(la.dtype)
     alpha_tilde = torch.expm1(la.clamp(max=MAX_KL_LOG_ALPHA)) * (1 - y) + 1
-    return (data + w * dirichlet_kl_to_uniform(alpha_tilde)).mean()
+    return weight * dirichlet_kl_to_uniform(alpha_tilde)
 
 
 def edl_self(

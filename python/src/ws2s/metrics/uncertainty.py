@@ -74,3 +74,27 @@ def uncertainty_report(uncertainty: Any, probs_or_preds: Any, labels: Any,
         "selective_accuracy": {f"{c:g}": selective_accuracy(u, probs_or_preds, labels, c) for c in coverages},
         "mean_uncertainty": float(u.mean()) if u.size else float("nan"),
     }
+
+
+def member_disagreement(member_probs: Any) -> np.ndarray:
+    """d ``[N]`` = 1 − the share of members voting for the plurality class, from ``[N, K, C]`` (argmax votes).
+
+    0 where every member votes alike; at most 1 − 1/K. A single label source ``[N, C]`` gives zeros.
+    """
+    p = to_numpy(member_probs)
+    if p.ndim == 2:
+        return np.zeros(p.shape[0])
+    votes = np.eye(p.shape[-1])[p.argmax(-1)].mean(1)  # [N, C] share of members per class
+    return 1.0 - votes.max(-1)
+
+
+def disagreement_auroc(uncertainty: Any, member_probs: Any) -> float:
+    """AUROC of u as a detector of the examples where the weak members' votes are not unanimous.
+
+    member_probs ``[N, K, C]``. nan with fewer than 2 members, or where they always (or never) agree.
+    """
+    u = to_numpy(uncertainty).astype(np.float64).reshape(-1)
+    d = member_disagreement(member_probs)
+    if u.shape[0] != d.shape[0]:
+        raise ValueError(f"{u.shape[0]} uncertainties for {d.shape[0]} examples; they must be the same examples in the same order")
+    return binary_auroc(u, d > 0)
