@@ -46,7 +46,24 @@ def test_next_words_under_the_alignment():
     assert next_words(("a", "b"), ("a", "x", "b")) == ["a", "x", EOS]  # inserted x comes next after "a"
     assert next_words(("a", "b", "c"), ("a", "c")) == ["a", "c", "c", EOS]  # "b" missing: h goes on with "c"
     assert next_words(("a",), ("a", "b")) == ["a", "b"]  # a trailing extra word instead of the end
-    assert next_words(("a", "b"), ()) == [EOS, EOS, EOS]
+    assert next_words(("a", "b"), ()) == [EOS, None, None]  # the empty hypothesis ends at once, then abstains
+    assert next_words(("a", "b", "c"), ("a",)) == ["a", EOS, None, None]
+
+
+def test_eos_mass_only_where_a_pooled_hypothesis_ends():
+    # target "a b c d"; member 1: itself and the short "a b"; member 2: the empty frame and "a b c d e".
+    nbests = [[H("a b c d", -1.0), H("a b", -0.6)], [H("", -0.1), H("a b c d e", -3.0)]]
+    post = word_posteriors(("a", "b", "c", "d"), nbests, [0.5, 0.5])
+    ends = {0: "", 2: "a b", 4: "a b c d"}  # where each hypothesis ends; "a b c d e" never does
+    for i, p in enumerate(post):
+        assert (EOS in p) == (i in ends), (i, p)
+    # no hypothesis ends at positions 1 and 3: zero EOS mass there, whatever ended before
+    assert EOS not in post[1] and EOS not in post[3]
+    assert post[3] == pytest.approx({"d": 1.0})
+    # at the end, the target's own end against "a b c d e"'s fifth word, within member 1 / member 2
+    q = hypothesis_posteriors(nbests[0])[0]  # member 1's weight on "a b c d"
+    r = hypothesis_posteriors(nbests[1])[1]  # member 2's weight on "a b c d e"
+    assert post[4] == pytest.approx({EOS: 0.5 * q / (0.5 * q + 0.5 * r), "e": 0.5 * r / (0.5 * q + 0.5 * r)})
 
 
 def test_insertions_and_deletions_enter_the_posterior():
