@@ -49,9 +49,11 @@ def test_unknown_method_or_parameter_names_the_valid_ones():
     with pytest.raises(ValueError, match=r"does not take nope; it accepts: tau, spread, targets"):
         check_params("soft", "generation", {"nope": 1})
     check_params("soft", "generation", {"targets": "one_best", "tau": 1.0})
-    check_params("edl", "generation", {"smoothing": 0.1, "kl_coef": 0.1, "anneal_frac": 0.5, "targets": "posterior"})
-    with pytest.raises(ValueError, match=r"does not take uncertainty"):  # edl learns its precision
+    check_params("edl", "generation", {"form": "dir_loss", "kl_coef": 0.1, "targets": "posterior"})
+    with pytest.raises(ValueError, match=r"does not take uncertainty"):  # edl's logits carry its precision
         check_params("edl", "generation", {"uncertainty": 1e-3})
+    with pytest.raises(ValueError, match=r"does not take smoothing"):  # the precision-head form is gone
+        check_params("edl", "generation", {"smoothing": 0.1})
 
 
 def test_every_generation_parameter_the_registry_accepts_reaches_a_working_step():
@@ -62,7 +64,7 @@ def test_every_generation_parameter_the_registry_accepts_reaches_a_working_step(
     from ws2s.generation.teacher_forcing import target_batches
     from ws2s.generation.models.student import CopyStudent
 
-    values = {"tau": 1.0, "spread": "uniform", "targets": "one_best", "kl_coef": 0.05, "smoothing": 0.2, "anneal_frac": 0.5,
+    values = {"tau": 1.0, "spread": "uniform", "targets": "one_best", "kl_coef": 0.05, "form": "dir_loss", "anneal_frac": 0.5,
               "uncertainty": 1e-2, "evidence": "exp", "aux_coef": 0.5, "warmup_frac": 0.1}
     torch.manual_seed(0)
     s = CopyStudent(layers=1)

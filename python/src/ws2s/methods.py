@@ -17,7 +17,7 @@ import inspect
 from dataclasses import dataclass, field
 
 from ws2s.losses import dirichlet_nll, logconf
-from ws2s.losses.evidential_tokens import evidential_tokens
+from ws2s.losses.evidential_tokens import token_edl
 
 KINDS = ("classification", "generation")
 _TENSOR_ARGS = ("logits", "target", "targets", "progress", "weights", "prior")
@@ -41,8 +41,8 @@ GEN_EVIDENTIAL_PARAMS = ("kl_coef", "evidence", "anneal_frac")
 SOFT_PARAMS = ("tau", "spread", "targets")
 #: Generation's ``edl_self`` fixes the total evidence over the vocabulary through an uncertainty.
 VOCAB_EVIDENTIAL_PARAMS = ("uncertainty",)
-#: Generation's ``edl`` learns the precision (``ws2s.losses.evidential_tokens``: kl_coef, smoothing, anneal_frac).
-GEN_EDL_PARAMS = tuple(p for p in loss_params(evidential_tokens) if p != "log_evidence")
+#: Generation's ``edl``: a Dirichlet per token, α = e^z + 1 (``ws2s.losses.evidential_tokens``: kl_coef, form).
+GEN_EDL_PARAMS = loss_params(token_edl)
 
 
 @dataclass(frozen=True)
@@ -70,8 +70,8 @@ METHODS: dict[str, Method] = {m.name: m for m in (
     Method("multi_weak", "Σ_k w_k · cross-entropy against each weak member's own labels", {"classification": (), "generation": ()},
            multi=True),
     Method("edl", "evidential loss: a Dirichlet over the classes fitted to the weak labels; with weak \"all\" each member's "
-                  "labels are a separate observation (edl_multi); for generation a per-token Dirichlet over the vocabulary "
-                  "whose precision is learned (evidence head or raw logits) against the soft targets",
+                  "labels are a separate observation (edl_multi); for generation a per-token Dirichlet over the vocabulary, "
+                  "α = e^z + 1 from the student's unnormalised scores, against the soft targets",
            {"classification": CLS_EVIDENTIAL_PARAMS, "generation": (*GEN_EDL_PARAMS, *SOFT_PARAMS)},
            evidential=True, can_multi=True),
     Method("edl_self", "evidential loss against weak labels mixed with the student's own prior-matched labels (self-training)",

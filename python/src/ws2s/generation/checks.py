@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 from ..errors import ConfigError, choices
+from ..losses.evidential_tokens import check_token_form
 from ..methods import check_params
 from .models.hf import HF_ARCHS
 from .models.student import PACKAGED
@@ -42,6 +43,8 @@ def check_generation(config: dict, check_data: bool = True) -> None:
     for i, m in enumerate(config["methods"]):
         try:  # the loss name itself is a schema enum (from ws2s.methods)
             check_params(m["loss"], "generation", m.get("params", {}))
+            if m["loss"] == "edl":
+                check_token_form(m.get("params", {}).get("form", "edl"))
         except ValueError as e:
             raise ConfigError(f"methods[{i}].params", str(e)) from None
         if m["weak"] != "joint" and m["weak"] not in names:

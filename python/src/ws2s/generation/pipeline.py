@@ -27,7 +27,7 @@ from .models.hf import HF_ARCHS
 from .models.student import CopyStudent
 from ..losses.evidential_tokens import token_uncertainty, wrong_token_auroc
 from .models import pad
-from .students import WeakLabels, prepare, student_targets, token_log_evidence
+from .students import WeakLabels, prepare, student_targets
 from .tasks import Example, load_task
 from .teacher_forcing import forward_tokens, nll_step, target_batches
 from .tokenizers import ShortlistTokenizer
@@ -234,7 +234,7 @@ def token_uncertainty_report(student: Student, model) -> dict:
         length = torch.tensor([len(t) for t in chunk])
         logits, tgt = forward_tokens(model, student.test_memory, torch.arange(s, s + len(chunk)),
                                      pad(chunk, model.tokenizer.pad_id, model.device), length.to(model.device))
-        us.append(token_uncertainty(logits, token_log_evidence(model, length)))
+        us.append(token_uncertainty(logits))
         pred.append(logits.argmax(-1))
         gold.append(tgt)
         doubt.append(1 - logits.softmax(-1).max(-1).values)

@@ -9,8 +9,10 @@ member's own top hypothesis.
 - ``xent``: teacher forcing on the hypothesis (hard targets).
 - ``soft``: token-level soft labels through words (``ws2s.generation.word_targets``).
 - ``multi_weak``: Σ_k w_k · CE on each weak member's own top hypothesis.
-- ``edl`` / ``edl_self``: the evidential loss over the vocabulary against the soft labels, with the
-  Dirichlet parametrised by the model's distribution (``evidential_over_vocabulary``).
+- ``edl``: a Dirichlet per token over the vocabulary, α = e^z + 1 from the student's unnormalised scores,
+  against the soft labels (``losses.evidential_tokens``; ``params.form`` "dir_loss" for the co-authors' form).
+- ``edl_self``: the evidential loss against the soft labels mixed with the student's own labels, with the
+  Dirichlet's precision fixed through ``params.uncertainty`` (``evidential_over_vocabulary``).
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from dataclasses import dataclass
 import torch
 
 from ..losses import edl_self, xent
-from ..losses.evidential_tokens import evidential_tokens
+from ..losses.evidential_tokens import token_edl
 from ..methods import get_method, methods_for
 from .word_posterior import token_posteriors
 from .word_targets import soft_targets, token_shares
@@ -71,8 +73,7 @@ def _posterior_batch_targets(logits: torch.Tensor, ids: torch.Tensor, batch: dic
     return torch.zeros_like(logits).scatter_add_(1, alt_ids, alt_p)
 
 
-def _soft_step(memory, loss, tau: float = 1.0, spread: str = "confidence", targets: str = "posterior", evidence_head: bool = False,
-               **hyper):
+def _soft_step(memory, loss, tau: float = 1.0, spread: str = "confidence", targets: str = "posterior", **hyper):
     if spread not in ("confidence", "uniform"):
         raise ValueError(f"params.spread must be 'confidence' or 'uniform', got {spread!r}")
     if targets not in ("posterior", "one_best"):
@@ -81,20 +82,9 @@ def _soft_step(memory, loss, tau: float = 1.0, spread: str = "confidence", targe
     def step(model, batch, progress):
         logits, ids = forward_tokens(model, memory, batch["index"], batch["tgt"], batch["length"])
         q = _posterior_batch_targets(logits, ids, batch) if targets == "posterior" else _soft_batch_targets(logits, ids, batch, tau, spread)
-        if evidence_head:
-            hyper["log_evidence"] = token_log_evidence(model, batch["length"])
         return loss(logits, q, progress, **hyper)
 
     return step
-
-
-def token_log_evidence(model, length: torch.Tensor) -> torch.Tensor | None:
-    """The copy student's evidence g per real token of its last forward pass (None for an HF student: its raw logits carry it)."""
-    g = getattr(model, "last_log_evidence", None)
-    if g is None:
-        return None
-    mask = torch.arange(g.shape[1], device=g.device)[None, :] < length.to(g.device)[:, None]
-    return g[mask]
 
 
 DEFAULT_UNCERTAINTY = 1e-3
@@ -174,10 +164,9 @@ def _evidential(fn):
                                                        lambda memory: _soft_step(memory, loss, **params))
 
 
-def _edl_learned(labels, tokenizer, weights, params):
-    """``edl``: the evidential loss with a learned precision (``losses.evidential_tokens``) against the soft targets."""
-    params = {"evidence_head": True, **params}
-    return (*_word_inputs(labels, tokenizer, params), lambda memory: _soft_step(memory, evidential_tokens, **params))
+def _edl_tokens(labels, tokenizer, weights, params):
+    """``edl``: a Dirichlet per token, α = e^z + 1 (``losses.evidential_tokens``), against the soft targets."""
+    return (*_word_inputs(labels, tokenizer, params), lambda memory: _soft_step(memory, token_edl, **params))
 
 
 def _multi(labels, tokenizer, weights, params):
@@ -232,7 +221,7 @@ def posterior_tensors(labels: WeakLabels, tokenizer, ids: list[list[int]], alter
 
 
 #: loss name → ``(labels, tokenizer, weights, params) -> (extra sequences, extra tensors, make_step)``.
-STEPS = {"xent": _xent, "soft": _soft, "multi_weak": _multi, "edl": _edl_learned, "edl_self": _evidential(edl_self)}
+STEPS = {"xent": _xent, "soft": _soft, "multi_weak": _multi, "edl": _edl_tokens, "edl_self": _evidential(edl_self)}
 STUDENT_LOSSES = tuple(sorted(methods_for("generation")))
 
 

@@ -3,7 +3,9 @@
 The decoder (a few transformer layers) reads the encoder's contextual states. Its next-token
 distribution mixes generating from the vocabulary (scores against the encoder's frozen word
 embeddings) and copying a source token (pointer attention), gated per step:
-p = g·softmax(vocab scores) + (1 − g)·copy. The forward pass returns log p, so it can be used as logits.
+p = g·softmax(vocab scores) + (1 − g)·copy. The forward pass returns log p plus the logsumexp of the
+vocabulary scores, logits whose softmax is p and whose level (free under softmax) carries the per-token
+evidence of the evidential student (``ws2s.losses.evidential_tokens``).
 The encoder's pretrained knowledge — which words are places, people, times — is what lets the student
 handle slot values the weak models never saw.
 """
@@ -58,7 +60,6 @@ class CopyStudent(nn.Module):
         self.query = nn.Linear(dim, dim)
         self.key = nn.Linear(dim, dim)
         self.gate = nn.Linear(dim, 1)
-        self.evidence = nn.Linear(dim, 1)  # g per token: the Dirichlet precision of the evidential loss (log p fixes logsumexp)
         n_layers = len(self.encoder.encoder.layer)
         if not 0 <= finetune_layers <= n_layers:
             raise ValueError(f"strong.finetune_layers {finetune_layers}: the encoder has {n_layers} layers; choose 0..{n_layers}")
@@ -69,7 +70,7 @@ class CopyStudent(nn.Module):
         self.set_shortlist(ShortlistTokenizer(self.hf_tokenizer, range(emb.shape[0])))
 
     def trainable_modules(self) -> list[nn.Module]:
-        return [self.pos, self.decoder, self.out, self.query, self.key, self.gate, self.evidence]
+        return [self.pos, self.decoder, self.out, self.query, self.key, self.gate]
 
     def reinit(self, seed: int) -> None:
         """Fresh random weights for everything but the frozen encoder, drawn from ``seed`` alone.
@@ -158,10 +159,14 @@ class CopyStudent(nn.Module):
         h = self.decoder(y, memory["h"], tgt_mask=causal_mask(t, y.device), memory_key_padding_mask=memory["pad"])
         if last_only:
             h, t = h[:, -1:], 1
-        log_gen = F.log_softmax(self.out(h) @ emb.T + self.vocab_bias[self.global_ids], -1)
+        raw = self.out(h) @ emb.T + self.vocab_bias[self.global_ids]
+        level = torch.logsumexp(raw, -1, keepdim=True)
+        log_gen = raw - level
         scores = self.query(h) @ self.key(memory["h"]).transpose(1, 2) / math.sqrt(h.shape[-1])
         scores = scores.masked_fill(memory["pad"][:, None, :], float("-inf"))
         copy = torch.zeros_like(log_gen).scatter_add_(2, memory["src"][:, None, :].expand(-1, t, -1), scores.softmax(-1))
-        self.last_log_evidence = self.evidence(h).squeeze(-1)  # [B, T]: read by the evidential loss (students.token_log_evidence)
         a = self.gate(h)  # log g and log(1 − g) as logsigmoid: finite gradients however large |a| (log1p(−sigmoid) was NaN past ~17)
-        return torch.logaddexp(F.logsigmoid(a) + log_gen, F.logsigmoid(-a) + torch.log(copy.clamp_min(1e-30)))
+        log_p = torch.logaddexp(F.logsigmoid(a) + log_gen, F.logsigmoid(-a) + torch.log(copy.clamp_min(1e-30)))
+        # log p shifted by the generator's logit level: softmax and every caller's log_softmax read p, and the
+        # level (free under softmax, as an HF LM's) is the total evidence of the evidential student's Dirichlet.
+        return log_p + level
