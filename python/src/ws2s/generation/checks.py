@@ -10,7 +10,7 @@ from ..losses.evidential_tokens import check_token_form
 from ..methods import check_params
 from .models.hf import HF_ARCHS
 from .models.student import PACKAGED
-from .weak import allowed_params
+from .weak import PRETRAINED_ARCHS, allowed_params
 
 
 def check_generation(config: dict, check_data: bool = True) -> None:
@@ -22,12 +22,11 @@ def check_generation(config: dict, check_data: bool = True) -> None:
                 raise ConfigError(f"{field}[{i}].name", f'duplicate name "{it["name"]}" in {field}')
             seen.add(it["name"])
     for i, w in enumerate(config["weak"]):
-        hf = w["arch"] in HF_ARCHS
-        if hf and not w.get("model"):
+        if w["arch"] in HF_ARCHS and not w.get("model"):
             raise ConfigError(f"weak[{i}].model", f'arch "{w["arch"]}" needs a model: a Hugging Face hub id or a local path')
-        if not hf and w.get("model"):
+        if w["arch"] not in PRETRAINED_ARCHS and w.get("model"):
             raise ConfigError(f"weak[{i}].model", f'arch "{w["arch"]}" is trained from scratch and takes no model; '
-                                                  f'use arch {choices(HF_ARCHS)} to fine-tune "{w["model"]}"')
+                                                  f'use arch {choices(PRETRAINED_ARCHS)} to start from "{w["model"]}"')
         extra = set(w.get("params", {})) - set(allowed_params(w))
         if extra:
             raise ConfigError(f"weak[{i}].params", f"unknown parameter(s) {sorted(extra)}; use {list(allowed_params(w))}")

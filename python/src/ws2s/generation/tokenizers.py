@@ -186,5 +186,9 @@ class ShortlistTokenizer:
         ids, word_of = self.hf.encode_words(words)
         return self.to_local(ids), word_of
 
+    def words(self, ids: list[int]) -> list[list[int]]:
+        """Positions of each whitespace word's tokens in local ``ids`` (``HFTokenizer.words`` on their global ids)."""
+        return self.hf.words([self.global_ids[i] for i in ids])
+
     def state(self) -> dict:
         return {"kind": self.kind, "hf": self.hf.state(), "global_ids": self.global_ids}

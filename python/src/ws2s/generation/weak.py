@@ -1,6 +1,8 @@
 """Weak supervisors for generation, fine-tuned on weak_train's gold frames: small encoder–decoders trained
-from scratch with a word or character tokenizer (arch "transformer"), or Hugging Face LMs with their own
-tokenizers (arch "causal_lm" / "seq2seq", ``model`` a hub id or path)."""
+from scratch with a word or character tokenizer (arch "transformer"), Hugging Face LMs with their own
+tokenizers (arch "causal_lm" / "seq2seq", ``model`` a hub id or path), or a pretrained encoder cut to its
+first ``encoder_layers`` layers under a small copy decoder (arch "copy", ``model`` the packaged MiniLM by
+default): pretrained, yet clearly weaker than the strong copy student over the whole encoder."""
 
 from __future__ import annotations
 
@@ -10,6 +12,7 @@ from ..cache import digest
 from ..models.hf import model_fingerprint
 from ..train.loop import train
 from .models.hf import HF_ARCHS
+from .models.student import PACKAGED, CopyStudent
 from .models.weak import TinySeq2Seq
 from .tasks import Example
 from .scoring import word_scores
@@ -18,11 +21,16 @@ from .tokenizers import build_tokenizer
 
 ARCH_KEYS = ("dim", "layers", "heads", "ff", "dropout", "max_len")
 HF_ARCH_KEYS = ("max_len",)  # source tokens kept; the rest of an HF model's architecture is its own config
+# the copy decoder's own sizes (``layers``: decoder layers) and how many encoder layers it keeps
+COPY_ARCH_KEYS = ("encoder_layers", "layers", "heads", "ff", "dropout", "max_len")
+#: Weak archs built on a pretrained model (``weak[i].model``; required except for "copy", which defaults to MiniLM).
+PRETRAINED_ARCHS = (*HF_ARCHS, "copy")
 TRAIN_KEYS = ("epochs", "lr", "batch_size", "weight_decay")
 
 
 def allowed_params(spec: dict) -> tuple[str, ...]:
-    return (HF_ARCH_KEYS if spec.get("arch") in HF_ARCHS else ARCH_KEYS) + TRAIN_KEYS
+    arch = spec.get("arch")
+    return (HF_ARCH_KEYS if arch in HF_ARCHS else COPY_ARCH_KEYS if arch == "copy" else ARCH_KEYS) + TRAIN_KEYS
 
 
 def _transformer(spec: dict, params: dict, train_set: list[Example], precision: str) -> TinySeq2Seq:
@@ -34,8 +42,12 @@ def _hf(spec: dict, params: dict, train_set: list[Example], precision: str):
     return HF_ARCHS[spec["arch"]](spec["model"], bool(spec.get("trust_remote_code", False)), precision, int(params.get("max_len", 64)))
 
 
+def _copy(spec: dict, params: dict, train_set: list[Example], precision: str) -> CopyStudent:
+    return CopyStudent(spec.get("model") or PACKAGED, **{k: params[k] for k in COPY_ARCH_KEYS if k in params})
+
+
 #: ``weak[i].arch`` → builder ``(spec, params, weak_train examples, precision) -> untrained model``.
-WEAK_ARCHS = {"transformer": _transformer, **{arch: _hf for arch in HF_ARCHS}}
+WEAK_ARCHS = {"transformer": _transformer, "copy": _copy, **{arch: _hf for arch in HF_ARCHS}}
 
 
 def build_weak(spec: dict, params: dict, train_set: list[Example], precision: str):
@@ -55,7 +67,10 @@ def train_weak(spec: dict, train_set: list[Example], held_out: list[Example], tr
     if unknown:
         raise ValueError(f"weak model {spec['name']!r}: unknown params {unknown}; use {list(allowed_params(spec))}")
     torch.manual_seed(seed)  # before building: a from-scratch model's initial weights come from the seed
-    model = build_weak(spec, params, train_set, precision).to(device)
+    model = build_weak(spec, params, train_set, precision)
+    if hasattr(model, "reinit"):  # the copy decoder draws its weights from a seed of its own: this member's
+        model.reinit(seed)
+    model = model.to(device)
     tok = model.tokenizer
     cfg = {**train_cfg, **{k: params[k] for k in TRAIN_KEYS if k in params}}
     memory_sources = [e.source for e in train_set]

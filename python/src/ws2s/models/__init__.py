@@ -40,10 +40,12 @@ def build_small(arch: str, params: dict, train_texts: list[str], num_classes: in
     return TextClassifier(module, lambda texts: [tok.encode(t, max_length) for t in texts], state={"vocab": tok.vocab})
 
 
-def build_hf(model: str, num_classes: int, max_length: int = 128, pooling: str = "auto", trust_remote_code: bool = False) -> TextClassifier:
-    """Any HF encoder/decoder (hub id or path) with a linear head, fed by its own tokenizer."""
+def build_hf(model: str, num_classes: int, max_length: int = 128, pooling: str = "auto", trust_remote_code: bool = False,
+             layers: int | None = None, freeze: bool = False) -> TextClassifier:
+    """Any HF encoder/decoder (hub id or path) with a linear head, fed by its own tokenizer; ``layers`` keeps
+    its first k transformer blocks, ``freeze`` trains the head only (``ws2s.models.hf.load_hf_classifier``)."""
     tok = load_tokenizer(model, trust_remote_code)
-    module = load_hf_classifier(model, num_classes, pooling, trust_remote_code)
+    module = load_hf_classifier(model, num_classes, pooling, trust_remote_code, layers, freeze)
 
     def encode(texts: list[str]) -> list[list[int]]:
         return tok(list(texts), truncation=True, max_length=max_length)["input_ids"]

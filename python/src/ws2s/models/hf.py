@@ -70,14 +70,45 @@ def load_tokenizer(name: str, trust_remote_code: bool = False):
     return tok
 
 
-def load_hf_classifier(name: str, num_classes: int, pooling: str = "auto", trust_remote_code: bool = False) -> HFClassifier:
+def keep_first_layers(backbone: nn.Module, k: int, field: str = "params.layers") -> nn.Module:
+    """``backbone`` cut to its first ``k`` transformer blocks, in place (embeddings and final norm kept).
+
+    The blocks are the model's ``nn.ModuleList`` with ``config.num_hidden_layers`` entries (BERT's
+    ``encoder.layer``, GPT-2's ``h``, Llama's ``layers``, ...); ``field`` names the setting in errors. A pretrained model cut this way keeps
+    its lower layers' knowledge and loses the rest: a weak supervisor that is pretrained yet clearly
+    weaker than the whole model.
+    """
+    n = getattr(backbone.config, "num_hidden_layers", None)
+    if not isinstance(k, int) or isinstance(k, bool) or not (n is not None and 1 <= k <= n):
+        raise ValueError(f"{field} must be an integer from 1 to the model's {n} layers, got {k!r}")
+    for name, module in backbone.named_modules():
+        if isinstance(module, nn.ModuleList) and len(module) == n and name:
+            parent_name, _, attr = name.rpartition(".")
+            parent = backbone.get_submodule(parent_name) if parent_name else backbone
+            setattr(parent, attr, nn.ModuleList(list(module)[:k]))
+            backbone.config.num_hidden_layers = k
+            return backbone
+    raise ValueError(f"{field}: no list of {n} transformer blocks found in {type(backbone).__name__}; "
+                     f"this architecture cannot be cut, drop {field}")
+
+
+def load_hf_classifier(name: str, num_classes: int, pooling: str = "auto", trust_remote_code: bool = False,
+                       layers: int | None = None, freeze: bool = False) -> HFClassifier:
+    """``layers``: keep only the first k transformer blocks (``keep_first_layers``); ``freeze``: train the
+    head only (a linear probe of the pooled features)."""
     from transformers import AutoConfig, AutoModel
 
     path = resolve_model(name)
     config = AutoConfig.from_pretrained(path, trust_remote_code=trust_remote_code)
     if pooling == "auto":
         pooling = "last" if is_causal(config) else "mean"
+    if pooling not in POOLINGS:
+        raise ValueError(f"params.pooling must be one of auto, {', '.join(POOLINGS)}, got {pooling!r}")
     backbone = AutoModel.from_pretrained(path, trust_remote_code=trust_remote_code)
+    if layers is not None:
+        keep_first_layers(backbone, layers)
+    if freeze:
+        backbone.requires_grad_(False)
     return HFClassifier(backbone, num_classes, pooling)
 
 

@@ -20,6 +20,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from ...models.hf import keep_first_layers
 from ..tokenizers import HFTokenizer, ShortlistTokenizer
 from . import Memory, causal_mask, pad
 
@@ -37,15 +38,18 @@ def resolve_model_path(model: str) -> str:
 
 class CopyStudent(nn.Module):
     def __init__(self, model: str = PACKAGED, layers: int = 2, heads: int = 6, ff: int = 768,
-                 dropout: float = 0.1, max_len: int = 64, finetune_layers: int = 0):
+                 dropout: float = 0.1, max_len: int = 64, finetune_layers: int = 0, encoder_layers: int | None = None):
         """``finetune_layers``: the encoder's top n layers are trained (from their pretrained weights, reset by
-        ``reinit``); ``encode`` caches the output of the frozen layers below them and ``forward`` runs them."""
+        ``reinit``); ``encode`` caches the output of the frozen layers below them and ``forward`` runs them.
+        ``encoder_layers``: keep only the encoder's first k layers (a weaker pretrained model, for weak members)."""
         super().__init__()
         from transformers import AutoModel
 
         path = resolve_model_path(model)
         self.hf_tokenizer = HFTokenizer(path)
         self.encoder = AutoModel.from_pretrained(path)
+        if encoder_layers is not None:
+            keep_first_layers(self.encoder, encoder_layers, "params.encoder_layers")
         self.encoder.requires_grad_(False)
         self.encoder.eval()
         emb = self.encoder.get_input_embeddings().weight
