@@ -123,6 +123,18 @@ def test_training_loop_fits_a_toy_problem_deterministically():
     assert torch.equal(m1.weight, m2.weight)
 
 
+def test_training_loop_without_a_selection_score_keeps_the_last_epoch_and_emits_no_score():
+    x = torch.randn(32, 3)
+    y = (x[:, 0] > 0).long()
+    emitted = []
+    info = train(torch.nn.Linear(3, 2), lambda e: [{"x": x, "y": y}], lambda m, b, p: torch.nn.functional.cross_entropy(m(b["x"]), b["y"]),
+                 epochs=4, lr=0.1, emit=emitted.append, key="student/naive/seed0",
+                 evaluate=lambda m: {"score": None, "agreement": float((m(x).argmax(1) == y).float().mean())})
+    keys = {e["key"] for e in emitted if e["type"] == "metric"}
+    assert info["best_epoch"] == 3
+    assert "student/naive/seed0/val_agreement" in keys and "student/naive/seed0/val_score" not in keys
+
+
 def test_lora_mode_trains_adapters_only(bert_dir, tmp_path, monkeypatch):
     pytest.importorskip("peft")
     from ws2s.classification.strong import StrongModel
