@@ -72,7 +72,15 @@ export async function createServer(options: ServerOptions = {}): Promise<Ws2sSer
   registerRunFiles(app, services);
   app.get("/api/health", async () => ({ ok: true, running: queue.running().size, concurrency: opts.concurrency, gpus: opts.gpus }));
   const handler = opts.web === false ? null : await (opts.web === true ? loadWebHandler() : opts.web());
-  const web = handler ? (mountWeb(app, handler), true) : false;
+  const runExists = async (id: string) => {
+    try {
+      await store.runs.get(id);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  const web = handler ? (mountWeb(app, handler, runExists), true) : false;
 
   let started = false;
   let closed = false;

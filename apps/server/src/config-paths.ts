@@ -43,7 +43,18 @@ export function diffConfigs(configs: readonly Json[]): ConfigDifference[] {
   return out;
 }
 
+/** A list whose items are all objects with a string `name` (methods, weak members): diffed item by item, by name. */
+function isNamedList(v: Json): v is Record<string, Json>[] {
+  return Array.isArray(v) && v.length > 0 && v.every((x) => isObject(x) && typeof x.name === "string");
+}
+
 function walk(values: readonly Json[], path: string, out: ConfigDifference[]): void {
+  if (values.every(isNamedList)) {
+    // "methods[edl].params.kl_coef" rather than the whole methods list as one value
+    const names = [...new Set(values.flatMap((v) => v.map((x) => x.name as string)))];
+    for (const n of names) walk(values.map((v) => v.find((x) => x.name === n)), `${path}[${n}]`, out);
+    return;
+  }
   if (values.every(isObject)) {
     const keys = [...new Set(values.flatMap((v) => Object.keys(v as object)))].sort();
     for (const k of keys) walk(values.map((v) => (v as Record<string, Json>)[k]), path ? `${path}.${k}` : k, out);

@@ -115,3 +115,21 @@ describe("input limits", () => {
     expect(jsonDepth(`["\\"]`)).toBe(1);
   });
 });
+
+describe("web pages", () => {
+  it("answers the page of a run that does not exist with 404, an existing run's with 200", async () => {
+    const page = async (_req: unknown, res: import("node:http").ServerResponse) => {
+      res.statusCode = 200;
+      res.writeHead(200, { "content-type": "text/html" }).end("<html>ws2s</html>");
+    };
+    const s = await server(sb, { dbPath: ":memory:", concurrency: 0, web: async () => page });
+    const { id } = await api(s).experiment.create({ config: TINY_CONFIG });
+    const run = await api(s).run.start({ experimentId: id });
+    expect((await http(s, "/runs/no-such-run")).status).toBe(404);
+    expect((await http(s, "/runs/no-such-run/examples")).status).toBe(404);
+    expect((await http(s, `/runs/${run.id}`)).status).toBe(200);
+    expect((await http(s, `/runs/${run.id}/examples`)).status).toBe(200);
+    expect((await http(s, "/compare?runs=nope")).status).toBe(200);
+    await s.close();
+  });
+});
