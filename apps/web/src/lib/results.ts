@@ -59,6 +59,30 @@ export function okMethods(r: ExperimentResults): [string, MethodSummary][] {
   return Object.entries(r.summary.methods).flatMap(([n, m]) => (m.status === "failed" ? [] : [[n, m] as [string, MethodSummary]]));
 }
 
+/** The method with the highest PGR (null when no method has one). */
+export function topMethod(r: ExperimentResults): [string, MethodSummary] | null {
+  let top: [string, MethodSummary] | null = null;
+  for (const e of okMethods(r)) if (e[1].pgr.pgr !== null && (top === null || e[1].pgr.pgr > (top[1].pgr.pgr as number))) top = e;
+  return top;
+}
+
+/**
+ * The best method only where the data say so: the top PGR whose interval lies wholly above every
+ * other method's. null when intervals overlap, with one seed (no interval) or with one method.
+ */
+export function separatedBest(r: ExperimentResults): string | null {
+  const top = topMethod(r);
+  const others = okMethods(r).filter(([n, m]) => n !== top?.[0] && m.pgr.pgr !== null);
+  if (!top || others.length === 0 || top[1].pgr.low === null) return null;
+  const low = top[1].pgr.low;
+  return others.every(([, m]) => m.pgr.high !== null && m.pgr.high < low) ? top[0] : null;
+}
+
+/** Bounded scores (accuracy, F1s, AUROC, ECE) live in [0, 1]: a t-interval that runs past is clipped for display. */
+export function clip01(v: number | null | undefined): number | null | undefined {
+  return v === null || v === undefined ? v : Math.min(1, Math.max(0, v));
+}
+
 /** Methods that failed in every seed: name, loss and why. */
 export function failedMethods(r: ExperimentResults): { name: string; loss: string; reason: string }[] {
   return Object.entries(r.summary.methods).flatMap(([name, m]) => (m.status === "failed" ? [{ name, loss: m.loss, reason: m.reason }] : []));
