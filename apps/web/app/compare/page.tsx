@@ -61,83 +61,146 @@ function RunPicker({ ids, onChange }: { ids: string[]; onChange: (ids: string[])
   );
 }
 
+/** "seeds=[0] · lr=0.01" from a sweep child's overrides; "" for a plain run. */
+function sweepValues(overrides: Record<string, unknown> | null): string {
+  if (!overrides || "sweep" in overrides) return "";
+  return Object.entries(overrides)
+    .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
+    .join(" · ");
+}
+
+const METRIC_LABEL: Record<string, string> = { pgr: "PGR", accuracy: "accuracy", auroc: "AUROC", ece: "ECE (lower is better)", f1: "F1", slu_f1: "SLU-F1", exact_match: "exact match" };
+type Cell = { value: number; low: number | null; high: number | null } | null;
+
+/** The index of the cell whose interval lies wholly beyond every other's (higher, or lower for ECE); -1 if none does. */
+function separatedCell(cells: Cell[], lowerIsBetter: boolean): number {
+  const have = cells.map((c, i) => [c, i] as const).filter(([c]) => c !== null) as [NonNullable<Cell>, number][];
+  if (have.length < 2) return -1;
+  const sign = lowerIsBetter ? -1 : 1;
+  const [best, bi] = have.reduce((a, b) => (sign * b[0].value > sign * a[0].value ? b : a));
+  const edge = lowerIsBetter ? best.high : best.low;
+  if (edge === null) return -1;
+  const clear = have.every(([c, i]) => i === bi || (lowerIsBetter ? c.low !== null && c.low > edge : c.high !== null && c.high < edge));
+  return clear ? bi : -1;
+}
+
 function Comparison({ ids }: { ids: string[] }) {
   const trpc = useTRPC();
+  const [metric, setMetric] = useState("pgr");
   const cmp = useQuery({ ...trpc.experiment.compare.queryOptions({ runIds: ids }), refetchInterval: 5000 });
   if (cmp.isPending) return <Loading what="comparison" />;
   if (cmp.error) return <Failed what="comparison" error={cmp.error} />;
-  const { runs, pgr, configDiff } = cmp.data;
+  const { runs, metrics, configDiff, missing } = cmp.data;
   const live = runs.some((r) => r.status === "queued" || r.status === "running");
-  const label = (i: number) => `#${i + 1} ${runs[i]?.name ?? ""}`;
+  const label = (i: number) => {
+    const r = runs[i];
+    const values = sweepValues(r?.overrides ?? null);
+    return values ? `${r?.name} (${values})` : `${r?.name ?? ""} · ${r?.id.slice(-6)}`;
+  };
+  const available = Object.keys(metrics);
+  const shown = available.includes(metric) ? metric : (available[0] ?? "pgr");
+  const rows = (metrics as Record<string, { model: string; cells: Cell[] }[]>)[shown] ?? [];
+  const bounded = shown !== "pgr";
+  const cl = (v: number | null) => (v === null ? null : bounded ? Math.min(1, Math.max(0, v)) : v);
   return (
     <>
-      <h2>PGR across runs (95% CI)</h2>
-      <div style={{ overflowX: "auto" }}>
-        <table className="data" data-testid="compare-pgr">
-          <thead>
-            <tr>
-              <th>method</th>
-              {runs.map((r, i) => (
-                <th key={r.id} className="num">
-                  <Link href={`/runs/${r.id}`}>{label(i)}</Link> <StatusBadge status={r.status} />
-                </th>
+      {missing.length > 0 && (
+        <div className="state error" role="alert" data-testid="compare-missing">
+          {missing.map((m) => (
+            <div key={m.id}>
+              Not compared: {m.error}.
+            </div>
+          ))}
+        </div>
+      )}
+      {runs.length === 0 ? (
+        <Empty>None of the runs asked for exists.</Empty>
+      ) : (
+        <>
+          <div className="row">
+            <h2 style={{ margin: 0 }}>Scores across runs (95% CI)</h2>
+            <label htmlFor="compare-metric">metric</label>
+            <select id="compare-metric" value={shown} onChange={(e) => setMetric(e.target.value)} data-testid="compare-metric">
+              {available.map((k) => (
+                <option key={k} value={k}>
+                  {METRIC_LABEL[k] ?? k}
+                </option>
               ))}
-            </tr>
-          </thead>
-          <tbody>
-            {pgr.length === 0 && (
-              <tr>
-                <td colSpan={runs.length + 1} className="muted">
-                  No PGR yet: runs that have not finished have no results.
-                </td>
-              </tr>
-            )}
-            {pgr.map((row) => {
-              const vals = row.cells.map((c) => c?.pgr ?? -Infinity);
-              const top = Math.max(...vals);
-              return (
-                <tr key={row.method}>
-                  <td>{row.method}</td>
-                  {row.cells.map((c, i) => (
-                    <td key={i} className="num" style={c && c.pgr === top && runs.length > 1 ? { fontWeight: 700 } : undefined}>
-                      {c ? `${fmt(c.pgr)} [${fmt(c.ciLow)}, ${fmt(c.ciHigh)}]` : "—"}
-                    </td>
+            </select>
+            <span className="muted">bold: the interval lies clear of every other run&apos;s</span>
+          </div>
+          <div className="scroll-x">
+            <table className="data" data-testid="compare-pgr">
+              <thead>
+                <tr>
+                  <th>model</th>
+                  {runs.map((r, i) => (
+                    <th key={r.id} className="num">
+                      <Link href={`/runs/${r.id}`} title={r.id}>
+                        {label(i)}
+                      </Link>{" "}
+                      <StatusBadge status={r.status} />
+                    </th>
                   ))}
                 </tr>
-              );
-            })}
-          </tbody>
-        </table>
-      </div>
-      <h2>Config differences</h2>
-      {configDiff.length === 0 ? (
-        <p className="muted">The configs are identical.</p>
-      ) : (
-        <table className="data" data-testid="config-diff">
-          <thead>
-            <tr>
-              <th>path</th>
-              {runs.map((r, i) => (
-                <th key={r.id}>{label(i)}</th>
-              ))}
-            </tr>
-          </thead>
-          <tbody>
-            {configDiff.map((d) => (
-              <tr key={d.path} className="diff-changed">
-                <td className="mono">{d.path}</td>
-                {d.values.map((v, i) => (
-                  <td key={i} className="mono">
-                    {v === undefined ? <span className="muted">absent</span> : JSON.stringify(v)}
-                  </td>
-                ))}
-              </tr>
-            ))}
-          </tbody>
-        </table>
+              </thead>
+              <tbody>
+                {rows.length === 0 && (
+                  <tr>
+                    <td colSpan={runs.length + 1} className="muted">
+                      No scores yet: runs that have not finished, or that failed, have no results.
+                    </td>
+                  </tr>
+                )}
+                {rows.map((row) => {
+                  const win = separatedCell(row.cells, shown === "ece");
+                  return (
+                    <tr key={row.model}>
+                      <td>{row.model}</td>
+                      {row.cells.map((c, i) => (
+                        <td key={i} className="num" style={i === win ? { fontWeight: 700 } : undefined}>
+                          {c ? `${fmt(c.value)}${c.low === null || c.high === null ? "" : ` [${fmt(cl(c.low))}, ${fmt(cl(c.high))}]`}` : "—"}
+                        </td>
+                      ))}
+                    </tr>
+                  );
+                })}
+              </tbody>
+            </table>
+          </div>
+          <h2>Config differences</h2>
+          {configDiff.length === 0 ? (
+            <p className="muted">The configs are identical.</p>
+          ) : (
+            <div className="scroll-x">
+              <table className="data" data-testid="config-diff">
+                <thead>
+                  <tr>
+                    <th>path</th>
+                    {runs.map((r, i) => (
+                      <th key={r.id}>{label(i)}</th>
+                    ))}
+                  </tr>
+                </thead>
+                <tbody>
+                  {configDiff.map((d) => (
+                    <tr key={d.path} className="diff-changed">
+                      <td className="mono">{d.path}</td>
+                      {d.values.map((v, i) => (
+                        <td key={i} className="mono clip" title={v === undefined ? "absent" : JSON.stringify(v)}>
+                          {v === undefined ? <span className="muted">absent</span> : JSON.stringify(v)}
+                        </td>
+                      ))}
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </div>
+          )}
+          <h2>Curves (one colour per model; line style per run)</h2>
+          <MetricCharts runs={runs.map((r, i) => ({ id: r.id, label: label(i) }))} live={live} />
+        </>
       )}
-      <h2>Curves (dashed: later runs)</h2>
-      <MetricCharts runs={runs.map((r, i) => ({ id: r.id, label: label(i) }))} live={live} />
     </>
   );
 }

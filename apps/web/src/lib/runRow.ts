@@ -10,8 +10,11 @@ export interface RunRowView {
   kind: string;
   task: string;
   methods: string;
+  /** The methods' losses ("xent, edl"). */
+  losses: string;
   tags: string;
   sweep: string;
+  parentId: string | null;
   created: number;
   duration: number | null;
   weak: number | null;
@@ -41,7 +44,7 @@ interface StoredRun {
 }
 
 export function toRowView(r: StoredRun): RunRowView {
-  const c = r.config as { name?: string; kind?: string; task?: { source?: string; name?: string; path?: string }; methods?: { name: string }[]; tags?: string[] };
+  const c = r.config as { name?: string; kind?: string; task?: { source?: string; name?: string; path?: string }; methods?: { name: string; loss?: string }[]; tags?: string[] };
   const res = asResults(r.result);
   // the top PGR is shown with its interval; a method is named best only when its interval separates
   const top = res ? topMethod(res) : null;
@@ -56,8 +59,10 @@ export function toRowView(r: StoredRun): RunRowView {
     kind: c.kind ?? "",
     task: c.task ? `${c.task.source}:${c.task.name ?? c.task.path ?? ""}` : "",
     methods: (c.methods ?? []).map((m) => m.name).join(", "),
+    losses: [...new Set((c.methods ?? []).map((m) => m.loss ?? ""))].join(", "),
     tags: (c.tags ?? []).join(", "),
-    sweep: r.job === null ? "sweep" : r.parentId ? `child of ${r.parentId}` : "",
+    sweep: r.job === null ? "sweep" : r.parentId ? `point of ${r.parentId}` : "",
+    parentId: r.parentId,
     created: r.createdAt,
     duration: r.startedAt ? ((r.finishedAt ?? Date.now()) - r.startedAt) / 1000 : null,
     weak: res?.summary.weak_mean.mean ?? null,
