@@ -6,6 +6,7 @@ import { Suspense, useState } from "react";
 import { MetricCharts } from "../../src/components/MetricCharts";
 import { Empty, Failed, Loading, StatusBadge } from "../../src/components/States";
 import { fmt } from "../../src/components/VirtualTable";
+import { SCORE_LABEL as METRIC_LABEL } from "../../src/lib/results";
 import { useTRPC } from "../../src/lib/trpc";
 
 export default function ComparePage() {
@@ -69,7 +70,6 @@ function sweepValues(overrides: Record<string, unknown> | null): string {
     .join(" · ");
 }
 
-const METRIC_LABEL: Record<string, string> = { pgr: "PGR", accuracy: "accuracy", auroc: "AUROC", ece: "ECE (lower is better)", f1: "F1", slu_f1: "SLU-F1", exact_match: "exact match" };
 type Cell = { value: number; low: number | null; high: number | null } | null;
 
 /** The index of the cell whose interval lies wholly beyond every other's (higher, or lower for ECE); -1 if none does. */

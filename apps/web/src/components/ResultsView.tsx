@@ -113,6 +113,7 @@ export function ResultsView({ runId, result }: { runId: string; result: unknown 
         </div>
       </div>
       <h3>PGR table</h3>
+      <div className="scroll-x">
       <table className="data" data-testid="pgr-table">
         <thead>
           <tr>
@@ -168,6 +169,7 @@ export function ResultsView({ runId, result }: { runId: string; result: unknown 
           </tr>
         </tbody>
       </table>
+      </div>
       <Calibration runId={runId} r={r} />
     </section>
   );

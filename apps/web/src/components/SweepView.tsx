@@ -4,6 +4,7 @@ import Link from "next/link";
 import { useState } from "react";
 import { groupColor } from "../lib/seriesGroups";
 import { makeAxis, sweptPaths, type Axis } from "../lib/sweepAxes";
+import { SCORE_LABEL as METRIC_LABEL } from "../lib/results";
 import { useTRPC } from "../lib/trpc";
 import { Failed, Loading, StatusBadge } from "./States";
 import { fmt } from "./VirtualTable";
@@ -14,7 +15,6 @@ interface Point {
   overrides: Record<string, unknown>;
 }
 
-const METRIC_LABEL: Record<string, string> = { pgr: "PGR", accuracy: "accuracy", auroc: "AUROC", ece: "ECE", f1: "F1", slu_f1: "SLU-F1", exact_match: "exact match" };
 const valueText = (v: unknown) => (v === undefined ? "—" : typeof v === "string" ? v : JSON.stringify(v));
 
 /** Parallel coordinates: one axis per swept path and a last one for the score; one line per point, coloured by the score. */
@@ -22,7 +22,7 @@ function ParallelCoordinates({ axes, score, title }: { axes: Axis[]; score: Axis
   const all = [...axes, score];
   const W = Math.max(360, all.length * 150);
   const H = 260;
-  const pad = { l: 40, r: 60, t: 34, b: 28 };
+  const pad = { l: 64, r: 64, t: 34, b: 28 };
   const x = (i: number) => pad.l + ((W - pad.l - pad.r) * i) / Math.max(1, all.length - 1);
   const y = (p: number) => pad.t + (H - pad.t - pad.b) * (1 - p);
   const n = score.pos.length;
@@ -48,7 +48,7 @@ function ParallelCoordinates({ axes, score, title }: { axes: Axis[]; score: Axis
             {a.name.length > 22 ? `…${a.name.slice(-21)}` : a.name}
           </text>
           {a.ticks.map((t) => (
-            <text key={t.label + t.pos} x={x(i) + 4} y={y(t.pos) + 4} fontSize={10} fill="var(--muted)">
+            <text key={t.label + t.pos} x={x(i) + (i === 0 ? -5 : 5)} y={y(t.pos) + 4} fontSize={10} textAnchor={i === 0 ? "end" : "start"} fill="var(--muted)">
               {t.label.length > 16 ? `${t.label.slice(0, 15)}…` : t.label}
             </text>
           ))}

@@ -31,6 +31,9 @@ export function resultsProblem(result: unknown): string | null {
 /** The score PGR is computed on: "accuracy" (classification), "f1" or "slu_f1" (generation). */
 export const metricOf = pgrMetric;
 
+/** What a page calls each score a comparison can show. */
+export const SCORE_LABEL: Record<string, string> = { pgr: "PGR", accuracy: "accuracy", auroc: "AUROC", ece: "ECE (lower is better)", f1: "F1", slu_f1: "SLU-F1", exact_match: "exact match" };
+
 /** Scores a method summary may carry, each an interval over seeds. */
 export type ScoreKey = "accuracy" | "auroc" | "ece" | "f1" | "exact_match" | "slu_f1" | "word_f1" | "char_f1";
 

@@ -18,12 +18,16 @@ export function makeAxis(name: string, values: unknown[]): Axis {
   const numeric = present.length > 0 && present.every((v) => typeof v === "number" && Number.isFinite(v));
   if (numeric) {
     const nums = present as number[];
-    const lo = Math.min(...nums);
-    const hi = Math.max(...nums);
-    const span = hi - lo || 1;
-    const at = (v: number) => (hi === lo ? 0.5 : (v - lo) / span);
-    const ticks = hi === lo ? [{ pos: 0.5, label: String(Number(lo.toPrecision(4))) }] : [0, 0.5, 1].map((p) => ({ pos: p, label: String(Number((lo + p * span).toPrecision(4))) }));
-    return { name, numeric, pos: values.map((v) => (typeof v === "number" ? at(v) : null)), ticks };
+    // values spread over decades (learning rates) sit on a log scale; the ticks are the values swept
+    const log = Math.min(...nums) > 0 && Math.max(...nums) / Math.min(...nums) >= 20;
+    const f = (v: number) => (log ? Math.log10(v) : v);
+    const lo = f(Math.min(...nums));
+    const hi = f(Math.max(...nums));
+    const at = (v: number) => (hi === lo ? 0.5 : (f(v) - lo) / (hi - lo));
+    const distinct = [...new Set(nums)].sort((a, b) => a - b);
+    const marks = distinct.length <= 6 ? distinct : [Math.min(...nums), log ? 10 ** ((lo + hi) / 2) : (lo + hi) / 2, Math.max(...nums)];
+    const ticks = marks.map((v) => ({ pos: at(v), label: String(Number(v.toPrecision(3))) }));
+    return { name: log ? `${name} (log)` : name, numeric, pos: values.map((v) => (typeof v === "number" ? at(v) : null)), ticks };
   }
   const cats = [...new Set(present.map(label))];
   const at = (v: unknown) => (cats.length === 1 ? 0.5 : cats.indexOf(label(v)) / (cats.length - 1));

@@ -101,7 +101,7 @@ export default function RunPage() {
         </div>
       )}
       {isSweep ? (
-        <SweepView points={r.children} />
+        <SweepView points={[...r.children].reverse()} />
       ) : (
         <>
           <h2>Stages</h2>
