@@ -15,6 +15,7 @@ import {
   reliability,
   resultsProblem,
   score,
+  selective,
   separatedBest,
   summaryCsv,
   topMethod,
@@ -23,7 +24,9 @@ import {
   type PairedDiff,
 } from "../lib/results";
 import { useTRPC } from "../lib/trpc";
+import { groupColor } from "../lib/seriesGroups";
 import { Bars } from "./Bars";
+import { LineChart } from "./LineChart";
 import { fmt } from "./VirtualTable";
 import { Failed, Loading } from "./States";
 
@@ -201,6 +204,22 @@ function Downloads({ runId, result, r }: { runId: string; result: unknown; r: Ex
   );
 }
 
+/** Accuracy on the most certain fraction of test, by the student's uncertainty u, with u's error AUROC. */
+function SelectiveCard({ name, rows }: { name: string; rows: Parameters<typeof selective>[0] }) {
+  const sel = useMemo(() => selective(rows, name), [rows, name]);
+  if (!sel) return null;
+  return (
+    <div className="card" data-testid={`selective-${name}`}>
+      <LineChart
+        title={`${name}: selective accuracy (u error AUROC ${sel.errorAuroc === null ? "n/a" : sel.errorAuroc.toFixed(3)})`}
+        xLabel="coverage (most certain first)"
+        height={200}
+        series={[{ label: "accuracy", x: sel.coverage, y: sel.accuracy, color: groupColor(0) }]}
+      />
+    </div>
+  );
+}
+
 /** Reliability diagram and confidence histogram for each Bayesian (evidential) student. */
 function Calibration({ runId, r }: { runId: string; r: ExperimentResults }) {
   // Per-example confidences exist for classification students (generation examples hold texts).
@@ -241,6 +260,7 @@ function Calibration({ runId, r }: { runId: string; r: ExperimentResults }) {
                   bars={rel.bins.map((b) => ({ label: b.count ? pct((b.lo + b.hi) / 2) : "", value: b.accuracy, tone: "student" as const }))}
                 />
               </div>
+              <SelectiveCard name={name} rows={rows} />
               <div className="card">
                 <Bars
                   title={`${name}: confidence histogram (${used.length} bins used)`}

@@ -149,6 +149,38 @@ export function reliability(rows: ClassificationExampleRow[], student: string, b
   return { bins: out, ece };
 }
 
+export interface Selective {
+  /** Fraction of test kept (most certain first) and the student's accuracy on it. */
+  coverage: number[];
+  accuracy: number[];
+  /** AUROC of the uncertainty u for telling the student's errors from its right answers (0.5: no better than chance). */
+  errorAuroc: number | null;
+}
+
+/** Selective accuracy by coverage and the error AUROC of an evidential student's uncertainty, from its example rows. */
+export function selective(rows: ClassificationExampleRow[], student: string, steps = 20): Selective | null {
+  const scored = rows.flatMap((r) => {
+    const p = r.students[student];
+    return p?.uncertainty === undefined ? [] : [{ u: p.uncertainty, right: String(p.label) === String(r.gold) }];
+  });
+  if (scored.length === 0) return null;
+  scored.sort((a, b) => a.u - b.u);
+  const coverage: number[] = [];
+  const accuracy: number[] = [];
+  for (let k = 1; k <= steps; k++) {
+    const n = Math.max(1, Math.round((k / steps) * scored.length));
+    coverage.push(n / scored.length);
+    accuracy.push(scored.slice(0, n).filter((x) => x.right).length / n);
+  }
+  // Mann–Whitney: the chance that a wrong answer has higher u than a right one (ties count half)
+  const wrong = scored.filter((x) => !x.right).map((x) => x.u);
+  const right = scored.filter((x) => x.right).map((x) => x.u);
+  let wins = 0;
+  for (const w of wrong) for (const r of right) wins += w > r ? 1 : w === r ? 0.5 : 0;
+  const errorAuroc = wrong.length && right.length ? wins / (wrong.length * right.length) : null;
+  return { coverage, accuracy, errorAuroc };
+}
+
 /** A flat CSV of the summary: one row per model (weak mean, ensemble, ceiling, each method; a failed method's row is blank). */
 export function summaryCsv(r: ExperimentResults): string {
   const metric = metricOf(r);
