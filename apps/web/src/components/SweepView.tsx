@@ -98,7 +98,7 @@ function Scatter({ axis, series, title }: { axis: Axis; series: { model: string;
         ),
       )}
       {series.map((s, si) => (
-        <text key={s.model} x={W - pad.r} y={pad.t + 12 * si} fontSize={10.5} textAnchor="end" fill={groupColor(si)}>
+        <text key={s.model} x={W - pad.r - (series.length - 1 - si) * 72} y={16} fontSize={10.5} textAnchor="end" fill={groupColor(si)}>
           ● {s.model}
         </text>
       ))}
