@@ -203,3 +203,14 @@ def test_a_method_whose_loss_turns_nan_fails_alone(bert_dir, tmp_path, monkeypat
     assert not any(e["type"] == "metric" and e["key"].startswith("student/edl/") and e["value"] != e["value"] for e in events)
     rows = [json.loads(l) for l in (tmp_path / "run" / "examples.jsonl").read_text().splitlines()]
     assert rows and all(set(r["students"]) == {"naive", "mw"} for r in rows)
+
+
+def test_a_model_named_as_a_missing_path_says_which_directory_was_tried(tmp_path, monkeypatch):
+    from ws2s.models.hf import resolve_model
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "realmodel").mkdir()
+    assert resolve_model("realmodel") == "realmodel"  # a bare name that exists here is that directory
+    assert resolve_model("org/name") == "org/name"  # a hub id stays one
+    with pytest.raises(FileNotFoundError, match=f"no such directory {tmp_path}/missing"):
+        resolve_model("./missing")
