@@ -55,7 +55,7 @@ describe("researcher views (chromium, real runs)", () => {
     const chart = page.locator('[data-chart="train_loss"]');
     await chart.waitFor({ timeout: 60_000 });
     const legend = await chart.evaluate((el) =>
-      [...el.querySelectorAll<HTMLElement>(".u-legend .u-series")].slice(1).filter((r) => r.style.display !== "none").map((r) => r.querySelector(".u-label")?.textContent ?? ""),
+      Array.from(el.querySelectorAll<HTMLElement>(".u-legend .u-series")).slice(1).filter((r) => r.style.display !== "none").map((r) => r.querySelector(".u-label")?.textContent ?? ""),
     );
     // models: the two weak members, the ceiling and the two methods — each once, no per-seed entries
     expect([...legend].sort()).toEqual(["ceiling", "edl", "naive", "weak bow", "weak cnn"]);

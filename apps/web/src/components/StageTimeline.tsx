@@ -13,13 +13,13 @@ export const STAGES: { id: string; label: string }[] = [
 ];
 
 /** `finished`: the run ended (stages never reached are "skipped"); `succeeded`: every reached stage completed. */
-export function StageTimeline(p: { stages: Map<string, StageState>; active: string | null; finished: boolean; succeeded: boolean; ran?: Record<string, number> }) {
+export function StageTimeline(p: { stages: Map<string, StageState>; active: string | null; finished: boolean; succeeded: boolean; ran?: Record<string, number>; without?: string[] }) {
   const { stages, active, finished, succeeded, ran } = p;
   const known = new Set(STAGES.map((s) => s.id));
   const extra = [...stages.keys()].filter((k) => !known.has(k)).map((id) => ({ id, label: id }));
   return (
     <ol className="timeline" aria-label="Stages">
-      {[...STAGES, ...extra].map(({ id, label }) => {
+      {[...STAGES, ...extra].filter((st) => !p.without?.includes(st.id)).map(({ id, label }) => {
         const s = stages.get(id);
         const done = s ? succeeded || (s.current >= s.total && s.total > 0) : false;
         // A stage that reported no progress may still have run (generation reports few stages):

@@ -105,7 +105,7 @@ export default function RunPage() {
       ) : (
         <>
           <h2>Stages</h2>
-          <StageTimeline stages={stream.stages} active={stream.activeStage} finished={!live} succeeded={r.status === "succeeded"} ran={asResults(results.data?.result)?.timings.stages_s} />
+          <StageTimeline stages={stream.stages} active={stream.activeStage} finished={!live} succeeded={r.status === "succeeded"} ran={asResults(results.data?.result)?.timings.stages_s} without={(r.config as { dpo?: unknown }).dpo ? [] : ["dpo"]} />
           <h2>{live ? "Live metrics" : "Metrics"}</h2>
           <MetricCharts runs={[{ id, label: name }]} live={live} note={cachedNote(results.data?.result)} />
           <h2>Logs</h2>
