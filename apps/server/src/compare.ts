@@ -12,6 +12,8 @@ export interface ScoreCell {
   value: number;
   low: number | null;
   high: number | null;
+  /** The score of each seed, in the order of the run's `seeds` (null where undefined). */
+  perSeed: (number | null)[];
 }
 
 /** Scores a comparison can show, by the name results.json gives them. */
@@ -19,7 +21,7 @@ export const COMPARED_METRICS = ["pgr", "accuracy", "auroc", "ece", "f1", "slu_f
 export type ComparedMetric = (typeof COMPARED_METRICS)[number];
 
 export interface CompareTable {
-  runs: { id: string; experimentId: string; name: string; status: string; overrides: Record<string, unknown> | null }[];
+  runs: { id: string; experimentId: string; name: string; status: string; overrides: Record<string, unknown> | null; seeds: number[] }[];
   /** One row per method found in any run's results; cells follow `runs` (null: no PGR for the method in that run). */
   pgr: { method: string; cells: (PgrCell | null)[] }[];
   /**
@@ -53,7 +55,7 @@ export function compareRuns(runs: readonly ComparedRun[], missing: { id: string;
     if (models.length > 0) metrics[metric] = models.map((model) => ({ model, cells: scores.map((s) => s.get(metric)?.get(model) ?? null) }));
   }
   return {
-    runs: runs.map(({ id, experimentId, name, status, overrides }) => ({ id, experimentId, name, status, overrides: overrides ?? null })),
+    runs: runs.map(({ id, experimentId, name, status, overrides, result }) => ({ id, experimentId, name, status, overrides: overrides ?? null, seeds: parseResults(result)?.seeds ?? [] })),
     pgr: methods.map((method) => ({ method, cells: perRun.map((m) => m.get(method) ?? null) })),
     metrics,
     configDiff: diffConfigs(runs.map((r) => r.config)),
@@ -72,11 +74,13 @@ function scoresByModel(result: unknown): Map<ComparedMetric, Map<string, ScoreCe
   const out = new Map<ComparedMetric, Map<string, ScoreCell>>();
   const r = parseResults(result);
   if (!r) return out;
-  const put = (metric: ComparedMetric, model: string, c: { mean?: number | null; pgr?: number | null; low: number | null; high: number | null } | undefined) => {
+  type Scored = { mean?: number | null; pgr?: number | null; low: number | null; high: number | null; per_seed: (number | null | { pgr: number | null })[] };
+  const put = (metric: ComparedMetric, model: string, c: Scored | undefined) => {
     const value = c ? (c.mean ?? c.pgr ?? null) : null;
     if (value === null || value === undefined) return;
     if (!out.has(metric)) out.set(metric, new Map());
-    out.get(metric)!.set(model, { value, low: c!.low, high: c!.high });
+    const perSeed = c!.per_seed.map((v) => (v !== null && typeof v === "object" ? v.pgr : v));
+    out.get(metric)!.set(model, { value, low: c!.low, high: c!.high, perSeed });
   };
   for (const [name, m] of Object.entries(r.summary.methods)) {
     if (m.status === "failed") continue;

@@ -53,7 +53,9 @@ describe("compare", () => {
     expect(Object.keys(table.metrics)).toEqual(expect.arrayContaining(["pgr", "accuracy", "auroc", "ece"]));
     const acc = table.metrics.accuracy!;
     expect(acc.map((r) => r.model)).toEqual(["naive", "edl", "weak mean", "ensemble", "ceiling"]);
-    expect(acc.find((r) => r.model === "ceiling")!.cells[1]).toEqual({ value: two.summary.ceiling.mean, low: two.summary.ceiling.low, high: two.summary.ceiling.high });
+    expect(acc.find((r) => r.model === "ceiling")!.cells[1]).toEqual({ value: two.summary.ceiling.mean, low: two.summary.ceiling.low, high: two.summary.ceiling.high, perSeed: two.summary.ceiling.per_seed });
+    expect(table.metrics.pgr!.find((r) => r.model === "naive")!.cells[1]!.perSeed).toEqual(two.summary.methods.naive.pgr.per_seed.map((p: { pgr: number }) => p.pgr));
+    expect(table.runs[1]!.seeds).toEqual(two.seeds);
     expect(table.missing).toEqual([{ id: "nope", error: 'run "nope" does not exist' }]);
   });
 

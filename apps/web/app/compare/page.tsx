@@ -7,6 +7,7 @@ import { MetricCharts } from "../../src/components/MetricCharts";
 import { Empty, Failed, Loading, StatusBadge } from "../../src/components/States";
 import { fmt } from "../../src/components/VirtualTable";
 import { SCORE_LABEL as METRIC_LABEL } from "../../src/lib/results";
+import { pairedDiff } from "../../src/lib/paired";
 import { useTRPC } from "../../src/lib/trpc";
 
 export default function ComparePage() {
@@ -70,7 +71,7 @@ function sweepValues(overrides: Record<string, unknown> | null): string {
     .join(" · ");
 }
 
-type Cell = { value: number; low: number | null; high: number | null } | null;
+type Cell = { value: number; low: number | null; high: number | null; perSeed: (number | null)[] } | null;
 
 /** The index of the cell whose interval lies wholly beyond every other's (higher, or lower for ECE); -1 if none does. */
 function separatedCell(cells: Cell[], lowerIsBetter: boolean): number {
@@ -168,6 +169,7 @@ function Comparison({ ids }: { ids: string[] }) {
               </tbody>
             </table>
           </div>
+          {runs.length > 1 && rows.length > 0 && <PairedTable runs={runs} rows={rows} label={label} metric={METRIC_LABEL[shown] ?? shown} />}
           <h2>Config differences</h2>
           {configDiff.length === 0 ? (
             <p className="muted">The configs are identical.</p>
@@ -201,6 +203,63 @@ function Comparison({ ids }: { ids: string[] }) {
           <MetricCharts runs={runs.map((r, i) => ({ id: r.id, label: label(i) }))} live={live} />
         </>
       )}
+    </>
+  );
+}
+
+const signed = (v: number) => `${v > 0 ? "+" : ""}${fmt(v)}`;
+
+/** Each run minus a base run, seed by seed (same seed: same splits and weak models), with a t-interval. */
+function PairedTable({ runs, rows, label, metric }: { runs: { id: string; seeds: number[] }[]; rows: { model: string; cells: Cell[] }[]; label: (i: number) => string; metric: string }) {
+  const [base, setBase] = useState(0);
+  const b = Math.min(base, runs.length - 1);
+  const others = runs.map((_, i) => i).filter((i) => i !== b);
+  return (
+    <>
+      <div className="row" style={{ marginTop: 16 }}>
+        <h2 style={{ margin: 0 }}>Paired differences in {metric}</h2>
+        <label htmlFor="paired-base">minus</label>
+        <select id="paired-base" value={b} onChange={(e) => setBase(Number(e.target.value))}>
+          {runs.map((r, i) => (
+            <option key={r.id} value={i}>
+              {label(i)}
+            </option>
+          ))}
+        </select>
+        <span className="muted">per shared seed, mean [95% t-interval]; bold: the interval excludes 0</span>
+      </div>
+      <div className="scroll-x">
+        <table className="data" data-testid="compare-paired">
+          <thead>
+            <tr>
+              <th>model</th>
+              {others.map((i) => (
+                <th key={runs[i]!.id} className="num">
+                  {label(i)}
+                </th>
+              ))}
+            </tr>
+          </thead>
+          <tbody>
+            {rows.map((row) => (
+              <tr key={row.model}>
+                <td>{row.model}</td>
+                {others.map((i) => {
+                  const x = row.cells[b];
+                  const y = row.cells[i];
+                  const d = x && y ? pairedDiff({ seeds: runs[b]!.seeds, perSeed: x.perSeed }, { seeds: runs[i]!.seeds, perSeed: y.perSeed }) : null;
+                  const clear = d && d.low !== null && d.high !== null && (d.low > 0 || d.high < 0);
+                  return (
+                    <td key={i} className="num" style={clear ? { fontWeight: 700 } : undefined}>
+                      {d ? `${signed(d.diff)}${d.low === null || d.high === null ? "" : ` [${signed(d.low)}, ${signed(d.high)}]`} (${d.n} seed${d.n === 1 ? "" : "s"})` : "—"}
+                    </td>
+                  );
+                })}
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
     </>
   );
 }

@@ -5,6 +5,7 @@ import { useParams, useRouter } from "next/navigation";
 import { useEffect, useRef } from "react";
 import { MetricCharts } from "../../../src/components/MetricCharts";
 import { ResultsView } from "../../../src/components/ResultsView";
+import { RunFiles } from "../../../src/components/RunFiles";
 import { SweepView } from "../../../src/components/SweepView";
 import { asResults } from "../../../src/lib/results";
 import { StageTimeline } from "../../../src/components/StageTimeline";
@@ -110,6 +111,8 @@ export default function RunPage() {
           <MetricCharts runs={[{ id, label: name }]} live={live} note={cachedNote(results.data?.result)} />
           <h2>Logs</h2>
           <Logs stream={stream} outDir={r.outDir} />
+          <h2>Files</h2>
+          <RunFiles id={id} live={live} />
         </>
       )}
       {!isSweep && <h2>Result</h2>}
