@@ -67,6 +67,9 @@ export function MetricCharts({ runs, live, note }: { runs: RunRef[]; live: boole
     queries: runs.map((r) => ({ ...trpc.run.metrics.queryOptions({ id: r.id, maxPoints: 1000 }), refetchInterval: live ? 1500 : (false as const) })),
   });
   const data = results.map((q) => q.data);
+  // memo keys: when each run's metrics last changed, and the runs' ids and labels (parents pass new arrays)
+  const dataKey = results.map((q) => q.dataUpdatedAt).join(",");
+  const runsKey = runs.map((r) => `${r.id}\u0000${r.label}`).join("\u0001");
   const charts = useMemo(() => {
     const perRun = data.map((d) => groupSeries(d ?? []));
     const names = [...new Set(perRun.flatMap((cs) => cs.map((c) => c.name)))];
@@ -80,7 +83,7 @@ export function MetricCharts({ runs, live, note }: { runs: RunRef[]; live: boole
       return { name, x, ...chartSeries(per, runs, colorOf, view) };
     });
     // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [...data, runs, view]);
+  }, [dataKey, runsKey, view]);
 
   const failed = results.find((q) => q.error);
   if (failed?.error) return <Failed what="metrics" error={failed.error} />;
