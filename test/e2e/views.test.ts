@@ -77,6 +77,7 @@ describe("researcher views (chromium, real runs)", () => {
     await page.getByTestId("compare-metric").selectOption("accuracy");
     await expect.poll(() => table.locator("tbody").textContent()).toMatch(/ceiling/);
     expect(await page.getByTestId("config-diff").textContent()).toMatch(/methods\[naive\]\.params/);
+    expect(await page.getByTestId("config-diff").textContent()).toMatch(/absent/); // the failed run has no edl method
     // the 3-seed run and the sweep point share seed 0: one paired difference, no interval
     expect(await page.getByTestId("compare-paired").locator("tbody").textContent()).toMatch(/\(1 seed\)/);
     await page.screenshot({ path: join(ROOT, "test-results", "readme-compare.png") });

@@ -34,6 +34,8 @@ export interface ConfigDifference {
   path: string;
   /** The value in each compared config, in order (undefined where absent). */
   values: Json[];
+  /** Indices of the configs that lack the path (JSON turns undefined into null, which may be a real value). */
+  absent?: number[];
 }
 
 /** The leaf paths where the configs differ (arrays of objects compared element by element). */
@@ -61,5 +63,8 @@ function walk(values: readonly Json[], path: string, out: ConfigDifference[]): v
     return;
   }
   const first = JSON.stringify(values[0]);
-  if (values.some((v) => JSON.stringify(v) !== first)) out.push({ path, values: [...values] });
+  if (values.some((v) => JSON.stringify(v) !== first)) {
+    const absent = values.flatMap((v, i) => (v === undefined ? [i] : []));
+    out.push({ path, values: [...values], ...(absent.length ? { absent } : {}) });
+  }
 }

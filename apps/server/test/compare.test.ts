@@ -65,7 +65,7 @@ describe("compare", () => {
     const table = compareRuns([{ ...run("a", null), config: a }, { ...run("b", null), config: b }]);
     expect(table.configDiff).toEqual([
       { path: "methods[edl].params.kl_coef", values: [1, 0.5] },
-      { path: "methods[aux]", values: [undefined, { name: "aux", loss: "logconf" }] },
+      { path: "methods[aux]", values: [undefined, { name: "aux", loss: "logconf" }], absent: [0] },
     ]);
   });
 });

@@ -188,11 +188,14 @@ function Comparison({ ids }: { ids: string[] }) {
                   {configDiff.map((d) => (
                     <tr key={d.path} className="diff-changed">
                       <td className="mono">{d.path}</td>
-                      {d.values.map((v, i) => (
-                        <td key={i} className="mono clip" title={v === undefined ? "absent" : JSON.stringify(v)}>
-                          {v === undefined ? <span className="muted">absent</span> : JSON.stringify(v)}
-                        </td>
-                      ))}
+                      {d.values.map((v, i) => {
+                        const absent = v === undefined || d.absent?.includes(i);
+                        return (
+                          <td key={i} className="mono clip" title={absent ? "absent" : JSON.stringify(v)}>
+                            {absent ? <span className="muted">absent</span> : JSON.stringify(v)}
+                          </td>
+                        );
+                      })}
                     </tr>
                   ))}
                 </tbody>
