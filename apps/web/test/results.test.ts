@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { asResults, okMethods, parseExamples, reliability, resultsProblem, selective, summaryCsv, vsNaive, type ClassificationExampleRow } from "../src/lib/results";
+import { asResults, okMethods, parseExamples, reliability, resultsProblem, selective, skippedDpo, summaryCsv, vsNaive, type ClassificationExampleRow } from "../src/lib/results";
 
 // Real outputs of the smoke runs (packages/schema/fixtures/README.md).
 const fixture = (name: string) => readFileSync(new URL(`../../../packages/schema/fixtures/${name}`, import.meta.url), "utf8");
@@ -86,5 +86,15 @@ describe("selective accuracy of an evidential student", () => {
     expect(s.coverage).toEqual([0.25, 0.5, 0.75, 1]);
     expect(s.accuracy).toEqual([1, 1, 2 / 3, 0.5]);
     expect(s.errorAuroc).toBe(1); // both wrong answers are less certain than both right ones
+  });
+});
+
+describe("a DPO stage that never ran", () => {
+  it("is named when no seed found a preference pair, and not otherwise", () => {
+    const gen = results("generation");
+    expect([...skippedDpo(asResults(gen)!)]).toEqual([]);
+    for (const s of gen.per_seed) s.dpo.pairs = 0;
+    expect([...skippedDpo(asResults(gen)!)]).toEqual(["naive+dpo"]);
+    expect([...skippedDpo(asResults(results("classification"))!)]).toEqual([]);
   });
 });

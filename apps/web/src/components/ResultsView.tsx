@@ -17,6 +17,7 @@ import {
   score,
   selective,
   separatedBest,
+  skippedDpo,
   summaryCsv,
   topMethod,
   vsNaive,
@@ -48,7 +49,8 @@ export function ResultsView({ runId, result }: { runId: string; result: unknown 
       </>
     );
   }
-  const methods = okMethods(r);
+  const noDpo = skippedDpo(r);
+  const methods = okMethods(r).filter(([n]) => !noDpo.has(n));
   const failed = failedMethods(r);
   const s = r.summary;
   const metric = metricOf(r);
@@ -153,6 +155,13 @@ export function ResultsView({ runId, result }: { runId: string; result: unknown 
               </td>
               <td className="num">{fmt(m.pgr_vs_ensemble.pgr)}</td>
               {showNaive && <td className="num"><NaiveDiff d={vsNaive(m, metric)} /></td>}
+            </tr>
+          ))}
+          {[...noDpo].map((n) => (
+            <tr key={n} className="muted" data-testid="dpo-skipped">
+              <td>{n}</td>
+              <td>dpo</td>
+              <td colSpan={extra.length + 3 + (showNaive ? 1 : 0)}>DPO skipped: no preference pairs in any seed (the student&apos;s candidates never differed)</td>
             </tr>
           ))}
           {failed.map((f) => (

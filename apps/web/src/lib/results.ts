@@ -86,6 +86,17 @@ export function clip01(v: number | null | undefined): number | null | undefined 
   return v === null || v === undefined ? v : Math.min(1, Math.max(0, v));
 }
 
+/**
+ * Names of "<source>+dpo" methods whose DPO never ran: every seed found no preference pair (the
+ * student's candidates never differed), so the row would only repeat its source's numbers.
+ */
+export function skippedDpo(r: ExperimentResults): Set<string> {
+  if (r.kind !== "generation") return new Set();
+  const seeds = r.per_seed.map((s) => s.dpo);
+  if (seeds.length === 0 || seeds.some((d) => d === null || d.pairs > 0)) return new Set();
+  return new Set(seeds.map((d) => `${d!.from}+dpo`));
+}
+
 /** Methods that failed in every seed: name, loss and why. */
 export function failedMethods(r: ExperimentResults): { name: string; loss: string; reason: string }[] {
   return Object.entries(r.summary.methods).flatMap(([name, m]) => (m.status === "failed" ? [{ name, loss: m.loss, reason: m.reason }] : []));
