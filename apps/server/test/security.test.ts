@@ -83,6 +83,9 @@ describe("cross-origin writes", () => {
       const own = await s.app.inject({ method: "POST", url: create, payload: body, headers: { ...auth, host: "127.0.0.1:8787", origin: "http://127.0.0.1:8787", "content-type": "application/json" } });
       expect(own.statusCode).toBe(200);
       expect((await api(s).experiment.list({})).items).toHaveLength(1);
+      // behind a reverse proxy the page's origin is the proxy's host, which the proxy forwards
+      const proxied = await s.app.inject({ method: "POST", url: create, payload: body, headers: { ...auth, host: "127.0.0.1:8787", "x-forwarded-host": "lab.example", origin: "https://lab.example", "content-type": "application/json" } });
+      expect(proxied.statusCode).toBe(200);
       await s.close();
     }
   });

@@ -31,14 +31,21 @@ function refuse(reply: FastifyReply, code: number, error: string) {
   return reply.code(code).send({ error });
 }
 
-/** Whether an Origin header names the host the request was sent to (scheme aside: http only here). */
+/**
+ * Whether an Origin header names the host the request was sent to: the Host header, or the host a
+ * reverse proxy says it received (X-Forwarded-Host; a page cannot set that header on a cross-origin
+ * request without a preflight this server never allows).
+ */
 function sameOrigin(origin: string, req: FastifyRequest): boolean {
   if (origin === "null") return false;
+  let host: string;
   try {
-    return new URL(origin).host.toLowerCase() === String(req.headers.host ?? "").toLowerCase();
+    host = new URL(origin).host.toLowerCase();
   } catch {
     return false;
   }
+  const forwarded = String(req.headers["x-forwarded-host"] ?? "").split(",")[0]!.trim().toLowerCase();
+  return host === String(req.headers.host ?? "").toLowerCase() || (forwarded !== "" && host === forwarded);
 }
 
 /**
