@@ -123,6 +123,18 @@ def test_training_loop_fits_a_toy_problem_deterministically():
     assert torch.equal(m1.weight, m2.weight)
 
 
+def test_training_loop_without_a_selection_score_keeps_the_last_epoch_and_emits_no_score():
+    x = torch.randn(32, 3)
+    y = (x[:, 0] > 0).long()
+    emitted = []
+    info = train(torch.nn.Linear(3, 2), lambda e: [{"x": x, "y": y}], lambda m, b, p: torch.nn.functional.cross_entropy(m(b["x"]), b["y"]),
+                 epochs=4, lr=0.1, emit=emitted.append, key="student/naive/seed0",
+                 evaluate=lambda m: {"score": None, "agreement": float((m(x).argmax(1) == y).float().mean())})
+    keys = {e["key"] for e in emitted if e["type"] == "metric"}
+    assert info["best_epoch"] == 3
+    assert "student/naive/seed0/val_agreement" in keys and "student/naive/seed0/val_score" not in keys
+
+
 def test_lora_mode_trains_adapters_only(bert_dir, tmp_path, monkeypatch):
     pytest.importorskip("peft")
     from ws2s.classification.strong import StrongModel
@@ -191,3 +203,14 @@ def test_a_method_whose_loss_turns_nan_fails_alone(bert_dir, tmp_path, monkeypat
     assert not any(e["type"] == "metric" and e["key"].startswith("student/edl/") and e["value"] != e["value"] for e in events)
     rows = [json.loads(l) for l in (tmp_path / "run" / "examples.jsonl").read_text().splitlines()]
     assert rows and all(set(r["students"]) == {"naive", "mw"} for r in rows)
+
+
+def test_a_model_named_as_a_missing_path_says_which_directory_was_tried(tmp_path, monkeypatch):
+    from ws2s.models.hf import resolve_model
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "realmodel").mkdir()
+    assert resolve_model("realmodel") == "realmodel"  # a bare name that exists here is that directory
+    assert resolve_model("org/name") == "org/name"  # a hub id stays one
+    with pytest.raises(FileNotFoundError, match=f"no such directory {tmp_path}/missing"):
+        resolve_model("./missing")

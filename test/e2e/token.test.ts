@@ -59,6 +59,8 @@ describe("web app behind a token (chromium, real server)", () => {
     await page.goto(`${url}/?token=${TOKEN}`);
     await expect.poll(() => page.getByTestId("table-row").count(), { timeout: 60_000 }).toBeGreaterThanOrEqual(1);
     expect(await page.getByTestId("table-row").first().textContent()).toContain("made before the page opened");
+    expect(page.url()).toBe(`${url}/`); // the server redirected the token out of the address bar
+
     await shot(page, "token-experiments");
 
     await page.goto(`${url}/new`); // no token in the URL: the cookie carries it

@@ -78,7 +78,7 @@ describe("web app (chromium, real server, smoke experiment)", () => {
     await page.getByTestId("launch").click();
     await page.waitForURL(/\/runs\/[^/]+$/);
     const parent = page.url().split("/runs/")[1]!;
-    await expect.poll(() => page.getByRole("heading", { name: "Sweep runs (2)" }).count()).toBe(1);
+    await expect.poll(() => page.getByRole("heading", { name: /^Sweep points \(2\)/ }).count(), { timeout: 60_000 }).toBe(1);
     const { children } = await trpc<{ children: { id: string }[] }>(url, "run.get", { id: parent });
     for (const c of children) await waitForRun(url, c.id);
 

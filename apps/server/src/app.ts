@@ -6,6 +6,7 @@ import { DbLease } from "./db/lease.js";
 import { openDb } from "./db/open.js";
 import { allowLoopbackHosts, requireToken } from "./http/auth.js";
 import { registerRunFiles } from "./http/files.js";
+import { refuseCrossOrigin } from "./http/origin.js";
 import { registerTrpc } from "./http/trpc.js";
 import { loadWebHandler, mountWeb } from "./http/web.js";
 import { resolveOptions, type ResolvedOptions, type ServerOptions } from "./options.js";
@@ -58,6 +59,7 @@ export async function createServer(options: ServerOptions = {}): Promise<Ws2sSer
   const app = Fastify({ logger: opts.logger, bodyLimit: opts.bodyLimit, routerOptions: { maxParamLength: 5000 } });
   if (opts.token) requireToken(app, opts.token);
   else allowLoopbackHosts(app, opts.host);
+  refuseCrossOrigin(app);
   // Event streams go out unbuffered: no proxy buffering, no compression.
   app.addHook("onSend", async (_req, reply, payload) => {
     if (String(reply.getHeader("content-type") ?? "").startsWith("text/event-stream")) {
@@ -70,7 +72,15 @@ export async function createServer(options: ServerOptions = {}): Promise<Ws2sSer
   registerRunFiles(app, services);
   app.get("/api/health", async () => ({ ok: true, running: queue.running().size, concurrency: opts.concurrency, gpus: opts.gpus }));
   const handler = opts.web === false ? null : await (opts.web === true ? loadWebHandler() : opts.web());
-  const web = handler ? (mountWeb(app, handler), true) : false;
+  const runExists = async (id: string) => {
+    try {
+      await store.runs.get(id);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  const web = handler ? (mountWeb(app, handler, runExists), true) : false;
 
   let started = false;
   let closed = false;

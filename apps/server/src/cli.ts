@@ -156,6 +156,14 @@ function lsCommand(args: string[]): void {
 
 const COMMANDS: Record<string, (args: string[]) => void | Promise<void>> = { run: runCommand, serve: serveCommand, ls: lsCommand };
 
+// Started by bin/ws2s.mjs (an IPC channel to it): when the launcher goes away, even by SIGKILL,
+// stop as if signalled, so no server is left holding the port and the database lease.
+// The channel itself must not keep a finished command (ls, run) alive.
+if (process.connected) {
+  process.on("disconnect", () => process.kill(process.pid, "SIGTERM"));
+  process.channel?.unref();
+}
+
 const [command, ...rest] = process.argv.slice(2);
 const fn = command ? COMMANDS[command] : undefined;
 if (!fn) fail(USAGE, command === "--help" || command === "-h" ? 0 : 2);

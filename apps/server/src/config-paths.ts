@@ -34,6 +34,8 @@ export interface ConfigDifference {
   path: string;
   /** The value in each compared config, in order (undefined where absent). */
   values: Json[];
+  /** Indices of the configs that lack the path (JSON turns undefined into null, which may be a real value). */
+  absent?: number[];
 }
 
 /** The leaf paths where the configs differ (arrays of objects compared element by element). */
@@ -43,12 +45,26 @@ export function diffConfigs(configs: readonly Json[]): ConfigDifference[] {
   return out;
 }
 
+/** A list whose items are all objects with a string `name` (methods, weak members): diffed item by item, by name. */
+function isNamedList(v: Json): v is Record<string, Json>[] {
+  return Array.isArray(v) && v.length > 0 && v.every((x) => isObject(x) && typeof x.name === "string");
+}
+
 function walk(values: readonly Json[], path: string, out: ConfigDifference[]): void {
+  if (values.every(isNamedList)) {
+    // "methods[edl].params.kl_coef" rather than the whole methods list as one value
+    const names = [...new Set(values.flatMap((v) => v.map((x) => x.name as string)))];
+    for (const n of names) walk(values.map((v) => v.find((x) => x.name === n)), `${path}[${n}]`, out);
+    return;
+  }
   if (values.every(isObject)) {
     const keys = [...new Set(values.flatMap((v) => Object.keys(v as object)))].sort();
     for (const k of keys) walk(values.map((v) => (v as Record<string, Json>)[k]), path ? `${path}.${k}` : k, out);
     return;
   }
   const first = JSON.stringify(values[0]);
-  if (values.some((v) => JSON.stringify(v) !== first)) out.push({ path, values: [...values] });
+  if (values.some((v) => JSON.stringify(v) !== first)) {
+    const absent = values.flatMap((v, i) => (v === undefined ? [i] : []));
+    out.push({ path, values: [...values], ...(absent.length ? { absent } : {}) });
+  }
 }

@@ -1,6 +1,7 @@
 import { ExperimentConfig } from "@ws2s/schema";
 import { existsSync } from "node:fs";
-import { resolve } from "node:path";
+import { homedir } from "node:os";
+import { join, resolve } from "node:path";
 import { confine, PathNotAllowedError } from "./confine.js";
 import { badInput, issuesOf, withPrefix, type Issue } from "./errors.js";
 import type { ResolvedOptions } from "./options.js";
@@ -43,22 +44,34 @@ export function resolveConfig(raw: unknown, opts: ResolvedOptions, at: (string |
   ];
   for (const [holder, field, path, isFile] of reads) {
     const value = holder[field];
-    if (typeof value !== "string" || (!isFile && !looksLikePath(value))) continue;
+    if (typeof value !== "string") continue;
+    const local = isFile ? expandHome(value) : localPath(value, opts.dataRoots);
+    if (local === undefined) continue; // a hub id
     try {
-      holder[field] = confine(value, opts.dataRoots);
+      holder[field] = confine(local, opts.dataRoots);
     } catch (e) {
       if (!(e instanceof PathNotAllowedError)) throw e;
-      issues.push({ path: [...at, ...path], message: e.message });
+      const tried = local === value ? "" : ` (read as ${local})`;
+      issues.push({ path: [...at, ...path], message: `"${value}"${tried} is outside the data roots (${opts.dataRoots.join(", ")}); put it inside one, or name a hub id` });
     }
   }
   if (issues.length > 0) throw badInput(issues);
   return config;
 }
 
+/** "~" and "~/x" name the home directory of the user running the server (as a shell would). */
+function expandHome(path: string): string {
+  return path === "~" || path.startsWith("~/") ? join(homedir(), path.slice(1)) : path;
+}
+
 /**
- * Whether a model or dataset id names a file-system path rather than a hub id: absolute, relative
- * with ./ or .., backslashes, or a name that exists on disk where the job would look (its cwd).
+ * The local path a model or dataset id names, or undefined for a hub id. A path: absolute, "~",
+ * relative with ./ or .., backslashes, or a bare name ("realmodel") that exists in a data root or in
+ * the server's working directory (Hugging Face loaders read a local directory before the hub).
  */
-function looksLikePath(id: string): boolean {
-  return id.startsWith("/") || id.startsWith(".") || id.startsWith("~") || id.includes("..") || id.includes("\\") || existsSync(resolve(id));
+function localPath(id: string, roots: readonly string[]): string | undefined {
+  const expanded = expandHome(id);
+  if (expanded !== id || id.startsWith("/") || id.startsWith(".") || id.includes("..") || id.includes("\\")) return expanded;
+  const existing = [...roots.map((r) => resolve(r, id)), resolve(id)].find((p) => existsSync(p));
+  return existing;
 }

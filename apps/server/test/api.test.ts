@@ -1,3 +1,4 @@
+import { homedir } from "node:os";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -105,6 +106,18 @@ describe("path confinement", () => {
     const ok = await api(s).experiment.create({ config: gen({}, [{ name: "lm", arch: "causal_lm", model: "./models/lm" }, { name: "hub", arch: "causal_lm", model: "org/name" }]) });
     const weak = (await api(s).experiment.get({ id: ok.id })).config.weak as { model: string }[];
     expect(weak.map((w) => w.model)).toEqual([join(sb.dataRoot, "models", "lm"), "org/name"]);
+  });
+
+  it("reads a bare name that exists in a data root as that directory, expands ~, and says what it tried", async () => {
+    const gen = (model: string) => ({ name: "paths", kind: "generation", task: { source: "builtin", name: "assistant", size: 100 }, weak: [{ name: "lm", arch: "causal_lm", model }], methods: [{ name: "naive", loss: "xent" }] });
+    mkdirSync(join(sb.dataRoot, "realmodel"), { recursive: true });
+    const ok = await api(s).experiment.create({ config: gen("realmodel") });
+    expect(((await api(s).experiment.get({ id: ok.id })).config.weak as { model: string }[])[0]!.model).toBe(join(sb.dataRoot, "realmodel"));
+    const home = await rejection(api(s).experiment.create({ config: gen("~/models/x") }));
+    expect(home.paths).toEqual(["config.weak.0.model"]);
+    expect(home.message).toContain(`"~/models/x" (read as ${join(homedir(), "models", "x")}) is outside the data roots`);
+    const hub = await api(s).experiment.create({ config: gen("no-such-local-model") }); // not on disk: a hub id
+    expect(((await api(s).experiment.get({ id: hub.id })).config.weak as { model: string }[])[0]!.model).toBe("no-such-local-model");
   });
 
   it("rejects an output directory outside the runs root", async () => {

@@ -45,4 +45,27 @@ describe("compare", () => {
     expect(pgrByMethod({ methods: [{ name: "naive", pgr: 0.5 }] }).size).toBe(0);
     expect(pgrByMethod(null).size).toBe(0);
   });
+
+  it("compares every score a run has, per model, baselines included, and lists unknown ids apart", () => {
+    const one = results("classification");
+    const two = results("classification-2seeds");
+    const table = compareRuns([run("run_1", one), run("run_2", two)], [{ id: "nope", error: 'run "nope" does not exist' }]);
+    expect(Object.keys(table.metrics)).toEqual(expect.arrayContaining(["pgr", "accuracy", "auroc", "ece"]));
+    const acc = table.metrics.accuracy!;
+    expect(acc.map((r) => r.model)).toEqual(["naive", "edl", "weak mean", "ensemble", "ceiling"]);
+    expect(acc.find((r) => r.model === "ceiling")!.cells[1]).toEqual({ value: two.summary.ceiling.mean, low: two.summary.ceiling.low, high: two.summary.ceiling.high, perSeed: two.summary.ceiling.per_seed });
+    expect(table.metrics.pgr!.find((r) => r.model === "naive")!.cells[1]!.perSeed).toEqual(two.summary.methods.naive.pgr.per_seed.map((p: { pgr: number }) => p.pgr));
+    expect(table.runs[1]!.seeds).toEqual(two.seeds);
+    expect(table.missing).toEqual([{ id: "nope", error: 'run "nope" does not exist' }]);
+  });
+
+  it("diffs methods and weak members by name, field by field", () => {
+    const a = { methods: [{ name: "naive", loss: "xent" }, { name: "edl", loss: "edl", params: { kl_coef: 1 } }] };
+    const b = { methods: [{ name: "naive", loss: "xent" }, { name: "edl", loss: "edl", params: { kl_coef: 0.5 } }, { name: "aux", loss: "logconf" }] };
+    const table = compareRuns([{ ...run("a", null), config: a }, { ...run("b", null), config: b }]);
+    expect(table.configDiff).toEqual([
+      { path: "methods[edl].params.kl_coef", values: [1, 0.5] },
+      { path: "methods[aux]", values: [undefined, { name: "aux", loss: "logconf" }], absent: [0] },
+    ]);
+  });
 });

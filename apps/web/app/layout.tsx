@@ -30,13 +30,15 @@ export default function RootLayout({ children }: { children: ReactNode }) {
             <Link href="/">Experiments</Link>
             <Link href="/new">New experiment</Link>
             <Link href="/compare">Compare</Link>
-            <Link href="/bench/charts">Chart benchmark</Link>
           </nav>
           <ThemeToggle />
         </header>
         <Providers>
           <ServerBanner />
           <main id="main">{children}</main>
+          <footer className="muted foot">
+            Developer: <Link href="/bench/charts">chart benchmark</Link>
+          </footer>
         </Providers>
       </body>
     </html>

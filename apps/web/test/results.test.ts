@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { asResults, okMethods, parseExamples, reliability, resultsProblem, summaryCsv, vsNaive, type ClassificationExampleRow } from "../src/lib/results";
+import { asResults, okMethods, parseExamples, reliability, resultsProblem, selective, skippedDpo, summaryCsv, vsNaive, type ClassificationExampleRow } from "../src/lib/results";
 
 // Real outputs of the smoke runs (packages/schema/fixtures/README.md).
 const fixture = (name: string) => readFileSync(new URL(`../../../packages/schema/fixtures/${name}`, import.meta.url), "utf8");
@@ -76,5 +76,25 @@ describe("results views", () => {
     expect(gen.kind).toBe("generation");
     const bad = fixture("classification.examples.jsonl") + JSON.stringify({ seed: 0, text: "x" }) + "\n";
     expect(() => parseExamples(bad)).toThrow(/line 4/);
+  });
+});
+
+describe("selective accuracy of an evidential student", () => {
+  it("keeps the most certain examples first and scores u's error AUROC (worked by hand)", () => {
+    const ex = (label: string, gold: string, u: number): ClassificationExampleRow => ({ ...row(label, gold, 0.9), students: { edl: { label, confidence: 0.9, uncertainty: u } } });
+    const s = selective([ex("a", "a", 0.1), ex("a", "b", 0.9), ex("b", "b", 0.2), ex("a", "b", 0.3)], "edl", 4)!;
+    expect(s.coverage).toEqual([0.25, 0.5, 0.75, 1]);
+    expect(s.accuracy).toEqual([1, 1, 2 / 3, 0.5]);
+    expect(s.errorAuroc).toBe(1); // both wrong answers are less certain than both right ones
+  });
+});
+
+describe("a DPO stage that never ran", () => {
+  it("is named when no seed found a preference pair, and not otherwise", () => {
+    const gen = results("generation");
+    expect([...skippedDpo(asResults(gen)!)]).toEqual([]);
+    for (const s of gen.per_seed) s.dpo.pairs = 0;
+    expect([...skippedDpo(asResults(gen)!)]).toEqual(["naive+dpo"]);
+    expect([...skippedDpo(asResults(results("classification"))!)]).toEqual([]);
   });
 });

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { name as plainName } from "./config/common.js";
 
 // Inputs and shared shapes of the experiment server's API (apps/server). The web app and the CLI
 // use the same schemas, so a request that validates here is a request the server accepts.
@@ -37,7 +38,7 @@ export const ExperimentListInput = z.object({
 
 export const ExperimentCloneInput = z.object({
   id,
-  name: z.string().min(1).max(120).optional(),
+  name: plainName.optional(),
   /** Values to set, by dotted config path. */
   overrides: z.record(ConfigPath, z.unknown()).default({}),
 });

@@ -22,6 +22,15 @@ describe("experiment config", () => {
     expect(readFileSync(SCHEMA_PATH, "utf8")).toBe(experimentJsonSchema());
   });
 
+  it("refuses names and tags with control or bidi-override characters, keeps other Unicode", () => {
+    for (const bad of ["a\u0000b", "evil\u202Egnp.exe", "x\u2066y", "tab\there", "del\u007f"]) {
+      expect(issuePaths({ ...minimal, name: bad }), JSON.stringify(bad)).toEqual(["name"]);
+    }
+    expect(issuePaths({ ...minimal, tags: ["ok", "bad\u202E"] })).toEqual(["tags.1"]);
+    expect(issuePaths({ ...minimal, methods: [{ name: "n\u0007", loss: "xent" }] })).toEqual(["methods.0.name"]);
+    expect(issuePaths({ ...minimal, name: "Größe – 中文 🙂" })).toEqual([]);
+  });
+
   it("fills defaults of nested objects from their own fields", () => {
     const c = ClassificationExperimentConfig.parse(minimal);
     expect(c.splits).toEqual({ weak_train: 0.25, strong_train: 0.45, val: 0.1, test: 0.2 });

@@ -22,6 +22,13 @@ export function requestToken(req: FastifyRequest): string | undefined {
   }
 }
 
+/** The request URL with its `token` query parameter removed ("/runs/x?token=t&a=1" → "/runs/x?a=1"). */
+export function withoutToken(url: string): string {
+  const u = new URL(url, "http://ws2s.invalid");
+  u.searchParams.delete("token");
+  return `${u.pathname}${u.search}${u.hash}`;
+}
+
 function same(a: string, b: string): boolean {
   const x = Buffer.from(a);
   const y = Buffer.from(b);
@@ -37,6 +44,11 @@ export function requireToken(app: FastifyInstance, token: string): void {
     }
     if (typeof (req.query as Record<string, unknown> | undefined)?.token === "string") {
       reply.header("set-cookie", `${COOKIE}=${encodeURIComponent(token)}; Path=/; HttpOnly; SameSite=Strict`);
+      // A page opened with ?token= would keep the secret in the address bar, history and any
+      // shared screenshot: once the cookie is set, send the browser to the same page without it.
+      if ((req.method === "GET" || req.method === "HEAD") && !/^\/(api|trpc)(\/|$)/.test(req.url)) {
+        return reply.redirect(withoutToken(req.url), 303);
+      }
     }
   });
 }

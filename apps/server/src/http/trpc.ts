@@ -4,6 +4,7 @@ import { getHTTPStatusCodeFromError } from "@trpc/server/http";
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import { appRouter } from "../router.js";
 import type { Services } from "../trpc.js";
+import { tooDeep } from "./origin.js";
 
 /** Procedures by dotted path ("experiment.list"), as tRPC's router flattens them. */
 const PROCEDURES = appRouter._def.procedures as unknown as Record<string, { _def: { type: TRPCProcedureType } } | undefined>;
@@ -26,6 +27,12 @@ export async function registerTrpc(app: FastifyInstance, services: Services): Pr
     scope.removeContentTypeParser("application/json");
     scope.addContentTypeParser("application/json", { parseAs: "string" }, (_req, body, done) => done(null, body));
     scope.all<{ Params: { path: string } }>("/trpc/:path", async (req, reply) => {
+      const text = req.method === "GET" ? (req.query as Record<string, string | undefined>).input : (req.body as string | undefined);
+      const deep = tooDeep(typeof text === "string" ? text : undefined);
+      if (deep) {
+        const error = { message: deep, code: -32600, data: { code: "BAD_REQUEST", httpStatus: 400, path: req.params.path } };
+        return reply.code(400).type("application/json").send(JSON.stringify({ error }));
+      }
       const answer = await direct(req, services);
       if (answer) return reply.code(answer.status).type("application/json").send(JSON.stringify(answer.body));
       await fastifyRequestHandler({ router: appRouter, createContext: async () => services, req, res: reply, path: req.params.path });

@@ -27,7 +27,7 @@ export async function loadWebHandler(): Promise<WebHandler | null> {
  * handler writes to the raw response, so the headers hooks already set on the reply (the token
  * cookie) are copied onto it first.
  */
-export function mountWeb(app: FastifyInstance, handler: WebHandler): void {
+export function mountWeb(app: FastifyInstance, handler: WebHandler, runExists?: (id: string) => Promise<boolean>): void {
   app.route({
     method: ["GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"],
     url: "/*",
@@ -36,8 +36,20 @@ export function mountWeb(app: FastifyInstance, handler: WebHandler): void {
       for (const [name, value] of Object.entries(reply.getHeaders())) {
         if (value !== undefined) reply.raw.setHeader(name, value as string | number | string[]);
       }
+      // A run page is rendered in the browser, so the app would answer 200 for any id: the page of
+      // a run that does not exist answers 404 (it still renders, and says so).
+      const run = /^\/runs\/([^/?#]+)(?:\/examples)?\/?(?:\?|$)/.exec(req.url);
+      const document = (req.method === "GET" || req.method === "HEAD") && req.headers.rsc === undefined;
+      if (run && document && runExists && !(await runExists(decodeURIComponent(run[1] as string)))) forceStatus(reply.raw, 404);
       reply.hijack();
       await handler(req.raw, reply.raw);
     },
   });
+}
+
+/** Makes a response go out with `code` whatever status the handler writing it sets. */
+function forceStatus(res: ServerResponse, code: number): void {
+  Object.defineProperty(res, "statusCode", { get: () => code, set: () => {}, configurable: true });
+  const writeHead = res.writeHead.bind(res) as (...args: unknown[]) => ServerResponse;
+  res.writeHead = ((_status: number, ...rest: unknown[]) => writeHead(code, ...rest)) as typeof res.writeHead;
 }

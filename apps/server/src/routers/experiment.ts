@@ -1,5 +1,6 @@
 import { ExperimentCloneInput, ExperimentCompareInput, ExperimentCreateInput, ExperimentListInput, RunIdInput } from "@ws2s/schema";
-import { compareRuns } from "../compare.js";
+import { TRPCError } from "@trpc/server";
+import { compareRuns, type ComparedRun } from "../compare.js";
 import { applyOverrides } from "../config-paths.js";
 import { procedure, router } from "../trpc.js";
 import { resolveConfig } from "../validate.js";
@@ -30,15 +31,19 @@ export const experimentRouter = router({
     .input(RunIdInput.extend({ archived: ExperimentListInput.shape.includeArchived.default(true) }))
     .mutation(({ ctx, input }) => ctx.store.experiments.setArchived(input.id, input.archived)),
 
-  compare: procedure.input(ExperimentCompareInput).query(({ ctx, input }) => {
-    const ordered = ctx.store.runs.getMany(input.runIds).map((r) => ({
-      id: r.id,
-      experimentId: r.experimentId,
-      name: String(r.config.name ?? r.id),
-      status: r.status,
-      config: r.config,
-      result: r.result,
-    }));
-    return compareRuns(ordered);
+  /** The runs side by side; an id that names no run is listed in `missing` and the rest still compare. */
+  compare: procedure.input(ExperimentCompareInput).query(async ({ ctx, input }) => {
+    const found: ComparedRun[] = [];
+    const missing: { id: string; error: string }[] = [];
+    for (const id of [...new Set(input.runIds)]) {
+      try {
+        const r = await ctx.store.runs.get(id);
+        found.push({ id: r.id, experimentId: r.experimentId, name: String(r.config.name ?? r.id), status: r.status, config: r.config, result: r.result, overrides: r.overrides });
+      } catch (e) {
+        if (!(e instanceof TRPCError) || e.code !== "NOT_FOUND") throw e;
+        missing.push({ id, error: e.message });
+      }
+    }
+    return compareRuns(found, missing);
   }),
 });

@@ -68,7 +68,16 @@ function NewExperiment() {
     setServerErrors(null);
     if (!checked.ok) {
       // Nothing is sent: focus the first field with a message.
-      requestAnimationFrame(() => document.querySelector<HTMLElement>('[aria-invalid="true"]')?.focus());
+      // Nothing is sent: focus the field of the first issue (or the nearest field holding it, e.g.
+      // seeds for "seeds.0"), not merely the first marked control on the page.
+      const first = checked.issues[0]?.path.map(String) ?? [];
+      requestAnimationFrame(() => {
+        for (let n = first.length; n > 0; n--) {
+          const el = document.querySelector<HTMLElement>(`[data-path="${CSS.escape(first.slice(0, n).join("."))}"]`);
+          if (el && el.matches("input, select, textarea")) return el.focus();
+        }
+        document.querySelector<HTMLElement>('[aria-invalid="true"]')?.focus();
+      });
       return;
     }
     if (sweep && sweep.errors.size > 0) return;

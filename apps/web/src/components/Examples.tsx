@@ -24,12 +24,17 @@ export function ClassificationExamples({ rows }: { rows: ClassificationExampleRo
   const [student, setStudent] = useState(students[0] ?? "");
   const [filter, setFilter] = useState<Filter>("all");
   const [limit, setLimit] = useState(PAGE);
+  const [text, setText] = useState("");
+  const [order, setOrder] = useState<Order>("none");
+  const needle = text.trim().toLowerCase();
+  const matching = useMemo(() => (needle ? rows.filter((r) => r.text.toLowerCase().includes(needle)) : rows), [rows, needle]);
   const counts = useMemo(() => {
     const c: Record<Filter, number> = { all: 0, disagree: 0, fixed: 0, copied: 0, wrong: 0 };
-    for (const r of rows) for (const f of FILTERS) if (keep(r, f.id, student)) c[f.id]++;
+    for (const r of matching) for (const f of FILTERS) if (keep(r, f.id, student)) c[f.id]++;
     return c;
-  }, [rows, student]);
-  const shown = useMemo(() => rows.filter((r) => keep(r, filter, student)), [rows, filter, student]);
+  }, [matching, student]);
+  const shown = useMemo(() => sortExamples(matching.filter((r) => keep(r, filter, student)), order, student), [matching, filter, student, order]);
+  const hasU = rows.some((r) => r.students[student]?.uncertainty !== undefined);
 
   return (
     <>
@@ -46,6 +51,18 @@ export function ClassificationExamples({ rows }: { rows: ClassificationExampleRo
           </label>
         ))}
       </div>
+      <div className="row" style={{ marginBottom: 8 }}>
+        <label htmlFor="ex-search">Search</label>
+        <input id="ex-search" type="search" className="grow" placeholder="words in the text…" value={text} onChange={(e) => (setText(e.target.value), setLimit(PAGE))} />
+        <label htmlFor="ex-order">Sort</label>
+        <select id="ex-order" value={order} onChange={(e) => setOrder(e.target.value as Order)}>
+          <option value="none">as stored</option>
+          <option value="conf-asc">student confidence, lowest first</option>
+          <option value="conf-desc">student confidence, highest first</option>
+          {hasU && <option value="u-desc">student uncertainty, highest first</option>}
+          {hasU && <option value="u-asc">student uncertainty, lowest first</option>}
+        </select>
+      </div>
       <p className="muted" style={{ fontSize: 12 }}>
         A weak error is an example the weak ensemble gets wrong; the student <em>fixed</em> it when it predicts gold, <em>copied</em> it when it repeats
         the ensemble&apos;s label.
@@ -54,6 +71,7 @@ export function ClassificationExamples({ rows }: { rows: ClassificationExampleRo
         <table className="data" data-testid="examples-table">
           <thead>
             <tr>
+              <th className="num">seed</th>
               <th>text</th>
               <th>gold</th>
               {weakNames.map((w) => (
@@ -68,6 +86,7 @@ export function ClassificationExamples({ rows }: { rows: ClassificationExampleRo
           <tbody>
             {shown.slice(0, limit).map((r, i) => (
               <tr key={`${r.seed}-${r.index}-${i}`}>
+                <td className="num">{r.seed}</td>
                 <td>{r.text}</td>
                 <td>
                   <strong>{String(r.gold)}</strong>
@@ -92,6 +111,21 @@ export function ClassificationExamples({ rows }: { rows: ClassificationExampleRo
       )}
     </>
   );
+}
+
+type Order = "none" | "conf-asc" | "conf-desc" | "u-asc" | "u-desc";
+
+/** Rows by the chosen student's confidence or uncertainty (rows without one last). */
+function sortExamples(rows: ClassificationExampleRow[], order: Order, student: string): ClassificationExampleRow[] {
+  if (order === "none") return rows;
+  const key = (r: ClassificationExampleRow) => (order.startsWith("u") ? r.students[student]?.uncertainty : r.students[student]?.confidence);
+  const dir = order.endsWith("asc") ? 1 : -1;
+  return [...rows].sort((a, b) => {
+    const x = key(a);
+    const y = key(b);
+    if (x === undefined || y === undefined) return x === y ? 0 : x === undefined ? 1 : -1;
+    return (x - y) * dir;
+  });
 }
 
 function keep(r: ClassificationExampleRow, f: Filter, student: string): boolean {

@@ -4,6 +4,7 @@ import { useMemo } from "react";
 import {
   asResults,
   BAYESIAN_LOSSES,
+  clip01,
   download,
   extraScores,
   failedMethods,
@@ -14,18 +15,26 @@ import {
   reliability,
   resultsProblem,
   score,
+  selective,
+  separatedBest,
+  skippedDpo,
   summaryCsv,
+  topMethod,
   vsNaive,
   type ExperimentResults,
   type PairedDiff,
 } from "../lib/results";
 import { useTRPC } from "../lib/trpc";
+import { groupColor } from "../lib/seriesGroups";
 import { Bars } from "./Bars";
+import { LineChart } from "./LineChart";
 import { fmt } from "./VirtualTable";
 import { Failed, Loading } from "./States";
 
 const ci = (lo: number | null | undefined, hi: number | null | undefined) =>
   lo === null || lo === undefined || hi === null || hi === undefined ? "" : ` [${fmt(lo)}, ${fmt(hi)}]`;
+/** The interval of a bounded score (accuracy, F1, AUROC, ECE), clipped to [0, 1]. */
+const ci01 = (lo: number | null | undefined, hi: number | null | undefined) => ci(clip01(lo), clip01(hi));
 
 export function ResultsView({ runId, result }: { runId: string; result: unknown }) {
   const r = asResults(result);
@@ -40,12 +49,15 @@ export function ResultsView({ runId, result }: { runId: string; result: unknown 
       </>
     );
   }
-  const methods = okMethods(r);
+  const noDpo = skippedDpo(r);
+  const methods = okMethods(r).filter(([n]) => !noDpo.has(n));
   const failed = failedMethods(r);
   const s = r.summary;
   const metric = metricOf(r);
   const extra = extraScores(r);
-  const best = methods.find(([n]) => n === s.best_method)?.[1];
+  const bestName = separatedBest(r);
+  const top = topMethod(r);
+  const best = top?.[1];
   const showNaive = methods.some(([, m]) => m.vs_naive !== undefined);
   const seeds = `${r.seeds.length} seed${r.seeds.length === 1 ? "" : "s"}`;
   return (
@@ -53,7 +65,18 @@ export function ResultsView({ runId, result }: { runId: string; result: unknown 
       <Downloads runId={runId} result={result} r={r} />
       {best && (
         <p data-testid="pgr-headline">
-          Best method <strong>{s.best_method}</strong>: PGR <strong>{fmt(best.pgr.pgr)}</strong>
+          {bestName ? (
+            <>
+              Best method <strong>{bestName}</strong> (its interval lies above every other method's):
+            </>
+          ) : (
+            <>
+              No method is separated from the others{" "}
+              {best.pgr.low === null ? `(${seeds}: no interval)` : methods.length < 2 ? "(one method)" : "(the intervals overlap)"}; highest{" "}
+              <strong>{top![0]}</strong>:
+            </>
+          )}{" "}
+          PGR <strong>{fmt(best.pgr.pgr)}</strong>
           {ci(best.pgr.low, best.pgr.high)} ({best.pgr.low === null ? `${seeds}: no interval` : `${intervalLabel(best.pgr)} over ${seeds}`})
         </p>
       )}
@@ -77,24 +100,25 @@ export function ResultsView({ runId, result }: { runId: string; result: unknown 
       <div className="grid2">
         <div className="card">
           <Bars
-            title={`Test ${metric}: weak, students, ceiling`}
+            title={`Test ${metric}: weak, students, ceiling${r.seeds.length > 1 ? " (± 95% CI)" : ""}`}
             domain={[0, 1]}
             bars={[
-              { label: "weak mean", value: s.weak_mean.mean, low: s.weak_mean.low, high: s.weak_mean.high, tone: "weak" },
-              { label: "ensemble", value: s.ensemble.mean, low: s.ensemble.low, high: s.ensemble.high, tone: "weak" },
+              { label: "weak mean", value: s.weak_mean.mean, low: clip01(s.weak_mean.low), high: clip01(s.weak_mean.high), tone: "weak" },
+              { label: "ensemble", value: s.ensemble.mean, low: clip01(s.ensemble.low), high: clip01(s.ensemble.high), tone: "weak" },
               ...methods.map(([n, m]) => {
                 const c = score(m, metric);
-                return { label: n, value: c?.mean ?? null, low: c?.low, high: c?.high, tone: "student" as const };
+                return { label: n, value: c?.mean ?? null, low: clip01(c?.low), high: clip01(c?.high), tone: "student" as const };
               }),
-              { label: "ceiling", value: s.ceiling.mean, low: s.ceiling.low, high: s.ceiling.high, tone: "ceiling" },
+              { label: "ceiling", value: s.ceiling.mean, low: clip01(s.ceiling.low), high: clip01(s.ceiling.high), tone: "ceiling" },
             ]}
           />
         </div>
         <div className="card">
-          <Bars title="PGR vs mean weak (± 95% CI)" bars={methods.map(([n, m]) => ({ label: n, value: m.pgr.pgr, low: m.pgr.low, high: m.pgr.high }))} />
+          <Bars title={`PGR vs mean weak (${r.seeds.length > 1 ? "± 95% CI" : "1 seed: no interval"})`} bars={methods.map(([n, m]) => ({ label: n, value: m.pgr.pgr, low: m.pgr.low, high: m.pgr.high }))} />
         </div>
       </div>
       <h3>PGR table</h3>
+      <div className="scroll-x">
       <table className="data" data-testid="pgr-table">
         <thead>
           <tr>
@@ -118,7 +142,7 @@ export function ResultsView({ runId, result }: { runId: string; result: unknown 
               <td>{m.loss}</td>
               <td className="num">
                 {fmt(score(m, metric)?.mean)}
-                {ci(score(m, metric)?.low, score(m, metric)?.high)}
+                {ci01(score(m, metric)?.low, score(m, metric)?.high)}
               </td>
               {extra.map((k) => (
                 <td key={k} className="num">
@@ -131,6 +155,13 @@ export function ResultsView({ runId, result }: { runId: string; result: unknown 
               </td>
               <td className="num">{fmt(m.pgr_vs_ensemble.pgr)}</td>
               {showNaive && <td className="num"><NaiveDiff d={vsNaive(m, metric)} /></td>}
+            </tr>
+          ))}
+          {[...noDpo].map((n) => (
+            <tr key={n} className="muted" data-testid="dpo-skipped">
+              <td>{n}</td>
+              <td>dpo</td>
+              <td colSpan={extra.length + 3 + (showNaive ? 1 : 0)}>DPO skipped: no preference pairs in any seed (the student&apos;s candidates never differed)</td>
             </tr>
           ))}
           {failed.map((f) => (
@@ -150,6 +181,7 @@ export function ResultsView({ runId, result }: { runId: string; result: unknown 
           </tr>
         </tbody>
       </table>
+      </div>
       <Calibration runId={runId} r={r} />
     </section>
   );
@@ -177,6 +209,22 @@ function Downloads({ runId, result, r }: { runId: string; result: unknown; r: Ex
           Download CSV
         </button>
       )}
+    </div>
+  );
+}
+
+/** Accuracy on the most certain fraction of test, by the student's uncertainty u, with u's error AUROC. */
+function SelectiveCard({ name, rows }: { name: string; rows: Parameters<typeof selective>[0] }) {
+  const sel = useMemo(() => selective(rows, name), [rows, name]);
+  if (!sel) return null;
+  return (
+    <div className="card" data-testid={`selective-${name}`}>
+      <LineChart
+        title={`${name}: selective accuracy (u error AUROC ${sel.errorAuroc === null ? "n/a" : sel.errorAuroc.toFixed(3)})`}
+        xLabel="coverage (most certain first)"
+        height={200}
+        series={[{ label: "accuracy", x: sel.coverage, y: sel.accuracy, color: groupColor(0) }]}
+      />
     </div>
   );
 }
@@ -221,6 +269,7 @@ function Calibration({ runId, r }: { runId: string; r: ExperimentResults }) {
                   bars={rel.bins.map((b) => ({ label: b.count ? pct((b.lo + b.hi) / 2) : "", value: b.accuracy, tone: "student" as const }))}
                 />
               </div>
+              <SelectiveCard name={name} rows={rows} />
               <div className="card">
                 <Bars
                   title={`${name}: confidence histogram (${used.length} bins used)`}

@@ -37,8 +37,23 @@ function Field(p: FieldProps) {
   return <TextField {...p} />;
 }
 
-function Messages({ path, errors }: { path: Path; errors: Errors }) {
-  const msgs = errors.get(pathKey(path));
+/**
+ * The messages of a field. A field that holds a whole list or free JSON (seeds, params) has no
+ * control per item, so it also takes its items' messages ("seeds.0" → seeds: "item 1: …").
+ */
+function messagesOf(errors: Errors, path: Path, items: boolean): string[] {
+  const key = pathKey(path);
+  const own = errors.get(key) ?? [];
+  if (!items) return own;
+  const nested = [...errors.entries()].filter(([k]) => k.startsWith(`${key}.`));
+  return [...own, ...nested.flatMap(([k, msgs]) => msgs.map((m) => `${/^\d+$/.test(k.slice(key.length + 1)) ? `item ${Number(k.slice(key.length + 1)) + 1}` : k.slice(key.length + 1)}: ${m}`))];
+}
+
+/** A key as a label: "batch_size" → "batch size". */
+const labelOf = (key: string) => key.replace(/_/g, " ");
+
+function Messages({ path, errors, items = false }: { path: Path; errors: Errors; items?: boolean }) {
+  const msgs = messagesOf(errors, path, items);
   if (!msgs?.length) return null;
   return (
     <div className="field-error" id={`${domId(path)}-err`} data-error-for={pathKey(path)} role="alert">
@@ -48,23 +63,23 @@ function Messages({ path, errors }: { path: Path; errors: Errors }) {
 }
 
 /** Label, control, hint and the validation message right next to it. */
-function Row(p: FieldProps & { children: React.ReactNode }) {
-  const h = hint(p.schema);
+function Row(p: FieldProps & { children: React.ReactNode; items?: boolean }) {
+  const h = [p.schema.description, hint(p.schema)].filter(Boolean).join(" · ");
   return (
     <div className="field">
-      <label htmlFor={domId(p.path)}>
+      <label htmlFor={domId(p.path)} title={pathKey(p.path)}>
         {p.label}
         {p.required ? " *" : ""}
       </label>
       {p.children}
       {h && <span className="hint">{h}</span>}
-      <Messages path={p.path} errors={p.errors} />
+      <Messages path={p.path} errors={p.errors} items={p.items} />
     </div>
   );
 }
 
-function control(p: FieldProps) {
-  const invalid = p.errors.has(pathKey(p.path));
+function control(p: FieldProps, items = false) {
+  const invalid = messagesOf(p.errors, p.path, items).length > 0;
   return {
     id: domId(p.path),
     "data-path": pathKey(p.path),
@@ -148,9 +163,9 @@ function ListField(p: FieldProps) {
       .filter(Boolean)
       .map((x) => (numeric || (mixed && /^-?\d+$/.test(x)) ? (Number.isFinite(Number(x)) ? Number(x) : x) : x));
   return (
-    <Row {...p}>
+    <Row {...p} items>
       <input
-        {...control(p)}
+        {...control(p, true)}
         type="text"
         value={raw}
         placeholder={Array.isArray(p.schema.default) ? p.schema.default.join(", ") || "comma-separated" : "comma-separated"}
@@ -169,9 +184,9 @@ function JsonField(p: FieldProps) {
   const [raw, setRaw] = useState(show(p.value));
   const [bad, setBad] = useState<string | null>(null);
   return (
-    <Row {...p}>
+    <Row {...p} items>
       <input
-        {...control(p)}
+        {...control(p, true)}
         type="text"
         className="mono"
         value={raw}
@@ -200,7 +215,7 @@ function ObjectFields(p: FieldProps & { bare?: boolean }) {
   const props = p.schema.properties ?? {};
   const req = new Set(p.schema.required ?? []);
   const body = Object.entries(props).map(([k, s]) => (
-    <Field key={k} schema={s} path={[...p.path, k]} value={getIn(p.value, [k])} set={p.set} errors={p.errors} label={k} required={req.has(k)} />
+    <Field key={k} schema={s} path={[...p.path, k]} value={getIn(p.value, [k])} set={p.set} errors={p.errors} label={labelOf(k)} required={req.has(k)} />
   ));
   if (p.path.length === 0 || p.bare) return <><Messages path={p.path} errors={p.errors} />{body}</>;
   return (

@@ -111,7 +111,7 @@ export function VirtualTable<T>(p: Props<T>) {
                 <input type="checkbox" checked={sel} onChange={() => p.onToggle(key)} aria-label={`select ${key}`} tabIndex={-1} />
               </span>
               {p.columns.map((c) => (
-                <span key={c.id} className={`cell${c.numeric ? " num" : ""}`} role="gridcell" style={c.numeric ? { textAlign: "right" } : undefined}>
+                <span key={c.id} className={`cell${c.numeric ? " num" : ""}`} role="gridcell" style={c.numeric ? { textAlign: "right" } : undefined} title={String(c.value(row) ?? "")}>
                   {c.render ? c.render(row) : fmt(c.value(row))}
                 </span>
               ))}

@@ -1,4 +1,6 @@
 import uPlot from "uplot";
+import { plotOptions } from "../components/LineChart";
+import { groupColor } from "./seriesGroups";
 
 export interface ChartBenchResult {
   series: number;
@@ -40,12 +42,15 @@ export async function runChartBench(el: HTMLElement, series = 50, points = 10_00
   const draws: number[] = [];
   let drawStart = 0;
   let firstDrawnAt = 0;
+  // The app's own chart options (axes, number formats, colours), so the benchmark measures what pages draw.
   const opts: uPlot.Options = {
-    width: Math.max(400, el.clientWidth),
-    height: 400,
-    legend: { show: false },
-    scales: { x: { time: false } },
-    series: [{}, ...Array.from({ length: series }, (_, i) => ({ stroke: `hsl(${(i * 47) % 360} 65% 50%)`, width: 1 }))],
+    ...plotOptions({
+      width: Math.max(400, el.clientWidth),
+      height: 400,
+      legend: false,
+      style: { fg: getComputedStyle(el).color, grid: "rgba(128,128,128,0.2)" },
+      series: Array.from({ length: series }, (_, i) => ({ label: `s${i}`, color: groupColor(i), width: 1 })),
+    }),
     hooks: {
       drawClear: [() => void (drawStart = performance.now())],
       draw: [

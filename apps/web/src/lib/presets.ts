@@ -1,4 +1,5 @@
 import demoClassification from "../../../../experiments/demo-classification.json";
+import demoGeneration from "../../../../experiments/demo-generation.json";
 import smokeClassification from "../../../../experiments/smoke-classification.json";
 
 export interface Preset {
@@ -28,17 +29,8 @@ export const PRESETS: Preset[] = [
   {
     id: "generation-demo",
     label: "Generation demo",
-    note: "built-in assistant slot-filling task: weak seq2seq N-best → MiniLM copy student",
-    config: {
-      kind: "generation",
-      name: "generation demo",
-      task: { source: "builtin", name: "assistant" },
-      weak: genWeak,
-      methods: [
-        { name: "xent", loss: "xent" },
-        { name: "soft", loss: "soft" },
-      ],
-    },
+    note: "experiments/demo-generation.json: the README's generation demo (students learn slot filling: SLU-F1 ≈ 0.6); ~15 min on a CPU for 3 seeds",
+    config: demoGeneration,
   },
   {
     id: "sciq",

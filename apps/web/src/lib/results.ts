@@ -31,6 +31,9 @@ export function resultsProblem(result: unknown): string | null {
 /** The score PGR is computed on: "accuracy" (classification), "f1" or "slu_f1" (generation). */
 export const metricOf = pgrMetric;
 
+/** What a page calls each score a comparison can show. */
+export const SCORE_LABEL: Record<string, string> = { pgr: "PGR", accuracy: "accuracy", auroc: "AUROC", ece: "ECE (lower is better)", f1: "F1", slu_f1: "SLU-F1", exact_match: "exact match" };
+
 /** Scores a method summary may carry, each an interval over seeds. */
 export type ScoreKey = "accuracy" | "auroc" | "ece" | "f1" | "exact_match" | "slu_f1" | "word_f1" | "char_f1";
 
@@ -57,6 +60,41 @@ export function vsNaive(m: MethodSummary, metric: ReturnType<typeof metricOf>): 
 /** Methods with numbers, in report order (failed ones are in `failedMethods`). */
 export function okMethods(r: ExperimentResults): [string, MethodSummary][] {
   return Object.entries(r.summary.methods).flatMap(([n, m]) => (m.status === "failed" ? [] : [[n, m] as [string, MethodSummary]]));
+}
+
+/** The method with the highest PGR (null when no method has one). */
+export function topMethod(r: ExperimentResults): [string, MethodSummary] | null {
+  let top: [string, MethodSummary] | null = null;
+  for (const e of okMethods(r)) if (e[1].pgr.pgr !== null && (top === null || e[1].pgr.pgr > (top[1].pgr.pgr as number))) top = e;
+  return top;
+}
+
+/**
+ * The best method only where the data say so: the top PGR whose interval lies wholly above every
+ * other method's. null when intervals overlap, with one seed (no interval) or with one method.
+ */
+export function separatedBest(r: ExperimentResults): string | null {
+  const top = topMethod(r);
+  const others = okMethods(r).filter(([n, m]) => n !== top?.[0] && m.pgr.pgr !== null);
+  if (!top || others.length === 0 || top[1].pgr.low === null) return null;
+  const low = top[1].pgr.low;
+  return others.every(([, m]) => m.pgr.high !== null && m.pgr.high < low) ? top[0] : null;
+}
+
+/** Bounded scores (accuracy, F1s, AUROC, ECE) live in [0, 1]: a t-interval that runs past is clipped for display. */
+export function clip01(v: number | null | undefined): number | null | undefined {
+  return v === null || v === undefined ? v : Math.min(1, Math.max(0, v));
+}
+
+/**
+ * Names of "<source>+dpo" methods whose DPO never ran: every seed found no preference pair (the
+ * student's candidates never differed), so the row would only repeat its source's numbers.
+ */
+export function skippedDpo(r: ExperimentResults): Set<string> {
+  if (r.kind !== "generation") return new Set();
+  const seeds = r.per_seed.map((s) => s.dpo);
+  if (seeds.length === 0 || seeds.some((d) => d === null || d.pairs > 0)) return new Set();
+  return new Set(seeds.map((d) => `${d!.from}+dpo`));
 }
 
 /** Methods that failed in every seed: name, loss and why. */
@@ -120,6 +158,38 @@ export function reliability(rows: ClassificationExampleRow[], student: string, b
     ece += (b.count / Math.max(1, n)) * Math.abs(b.accuracy! - b.confidence!);
   }
   return { bins: out, ece };
+}
+
+export interface Selective {
+  /** Fraction of test kept (most certain first) and the student's accuracy on it. */
+  coverage: number[];
+  accuracy: number[];
+  /** AUROC of the uncertainty u for telling the student's errors from its right answers (0.5: no better than chance). */
+  errorAuroc: number | null;
+}
+
+/** Selective accuracy by coverage and the error AUROC of an evidential student's uncertainty, from its example rows. */
+export function selective(rows: ClassificationExampleRow[], student: string, steps = 20): Selective | null {
+  const scored = rows.flatMap((r) => {
+    const p = r.students[student];
+    return p?.uncertainty === undefined ? [] : [{ u: p.uncertainty, right: String(p.label) === String(r.gold) }];
+  });
+  if (scored.length === 0) return null;
+  scored.sort((a, b) => a.u - b.u);
+  const coverage: number[] = [];
+  const accuracy: number[] = [];
+  for (let k = 1; k <= steps; k++) {
+    const n = Math.max(1, Math.round((k / steps) * scored.length));
+    coverage.push(n / scored.length);
+    accuracy.push(scored.slice(0, n).filter((x) => x.right).length / n);
+  }
+  // Mann–Whitney: the chance that a wrong answer has higher u than a right one (ties count half)
+  const wrong = scored.filter((x) => !x.right).map((x) => x.u);
+  const right = scored.filter((x) => x.right).map((x) => x.u);
+  let wins = 0;
+  for (const w of wrong) for (const r of right) wins += w > r ? 1 : w === r ? 0.5 : 0;
+  const errorAuroc = wrong.length && right.length ? wins / (wrong.length * right.length) : null;
+  return { coverage, accuracy, errorAuroc };
 }
 
 /** A flat CSV of the summary: one row per model (weak mean, ensemble, ceiling, each method; a failed method's row is blank). */

@@ -1,4 +1,4 @@
-import { asResults, metricOf, okMethods, score } from "./results";
+import { asResults, metricOf, score, separatedBest, topMethod } from "./results";
 
 /** A run as the experiments table shows it: flat, sortable values derived from the stored run. */
 export interface RunRowView {
@@ -10,13 +10,19 @@ export interface RunRowView {
   kind: string;
   task: string;
   methods: string;
+  /** The methods' losses ("xent, edl"). */
+  losses: string;
   tags: string;
   sweep: string;
+  parentId: string | null;
   created: number;
   duration: number | null;
   weak: number | null;
   ceiling: number | null;
+  /** The best method where its PGR interval separates from every other's; else null. */
   best: string | null;
+  /** The method with the top PGR (shown with its interval whether or not it separates). */
+  top: string | null;
   bestAcc: number | null;
   pgr: number | null;
   pgrLow: number | null;
@@ -38,10 +44,12 @@ interface StoredRun {
 }
 
 export function toRowView(r: StoredRun): RunRowView {
-  const c = r.config as { name?: string; kind?: string; task?: { source?: string; name?: string; path?: string }; methods?: { name: string }[]; tags?: string[] };
+  const c = r.config as { name?: string; kind?: string; task?: { source?: string; name?: string; path?: string }; methods?: { name: string; loss?: string }[]; tags?: string[] };
   const res = asResults(r.result);
-  const best = res?.summary.best_method ?? null;
-  const bm = res && best ? okMethods(res).find(([n]) => n === best)?.[1] : undefined;
+  // the top PGR is shown with its interval; a method is named best only when its interval separates
+  const top = res ? topMethod(res) : null;
+  const best = res ? separatedBest(res) : null;
+  const bm = top?.[1];
   return {
     id: r.id,
     seq: r.seq,
@@ -51,13 +59,16 @@ export function toRowView(r: StoredRun): RunRowView {
     kind: c.kind ?? "",
     task: c.task ? `${c.task.source}:${c.task.name ?? c.task.path ?? ""}` : "",
     methods: (c.methods ?? []).map((m) => m.name).join(", "),
+    losses: [...new Set((c.methods ?? []).map((m) => m.loss ?? ""))].join(", "),
     tags: (c.tags ?? []).join(", "),
-    sweep: r.job === null ? "sweep" : r.parentId ? `child of ${r.parentId}` : "",
+    sweep: r.job === null ? "sweep" : r.parentId ? `point of ${r.parentId}` : "",
+    parentId: r.parentId,
     created: r.createdAt,
     duration: r.startedAt ? ((r.finishedAt ?? Date.now()) - r.startedAt) / 1000 : null,
     weak: res?.summary.weak_mean.mean ?? null,
     ceiling: res?.summary.ceiling.mean ?? null,
     best,
+    top: top?.[0] ?? null,
     bestAcc: (res && score(bm, metricOf(res))?.mean) ?? null,
     pgr: bm?.pgr.pgr ?? null,
     pgrLow: bm?.pgr.low ?? null,

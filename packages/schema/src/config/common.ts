@@ -10,7 +10,12 @@ import { registered, REGISTRIES } from "../registries.js";
 // apply (and appear once in the JSON Schema). Objects are strict: a misspelt key is an error, not a
 // silently ignored setting.
 
-export const name = z.string().min(1).max(120);
+/** Control characters (C0, DEL, C1) and the bidirectional controls that can make a name display as another. */
+const CONTROL = "\\u0000-\\u001f\\u007f-\\u009f\\u061c\\u200e\\u200f\\u202a-\\u202e\\u2066-\\u2069";
+/** A display string without control or bidi-override characters (they hide or reorder what a reader sees). */
+export const plainText = (max: number) =>
+  z.string().min(1).max(max).regex(new RegExp(`^[^${CONTROL}]*$`), "may not contain control or bidirectional-override characters");
+export const name = plainText(120);
 const fraction = z.number().gt(0).lt(1);
 
 export const SplitsConfig = z
@@ -136,7 +141,7 @@ export const DistributedConfig = z.strictObject({
 export const experimentBase = {
   name,
   description: z.string().max(10_000).default(""),
-  tags: z.array(z.string().min(1).max(64)).max(32).default([]),
+  tags: z.array(plainText(64)).max(32).default([]),
   seeds: z.array(z.number().int().nonnegative()).min(1).max(100).default([0]),
   device: z.enum(["auto", "cpu", "cuda"]).default("auto"),
   precision: z.enum(["auto", "fp32", "bf16"]).default("auto"),

@@ -125,13 +125,11 @@ def train_strong(strong: StrongModel, data: SplitData, target: torch.Tensor, ste
     model = strong.new_model(seed)
     train_in, val_in = strong.inputs(data.idx["strong_train"]), strong.inputs(data.idx["val"])
     rng = batch_rng(seed, 3)
-    epoch = [0]
 
     def evaluate(m):
         probs, _ = student_probs(method, strong.logits(m, val_in))
         agree = accuracy(probs, val_reference)
-        epoch[0] += 1
-        return {"score": float(epoch[0]) if keep_last else agree, "agreement": agree}
+        return {"score": None if keep_last else agree, "agreement": agree}
 
     info = train(model, lambda e: train_in.batches(settings["batch_size"], target, rng), step_loss,
                  epochs=settings["epochs"], lr=settings["lr"], weight_decay=settings["weight_decay"],

@@ -167,7 +167,7 @@ def dpo_stage(student, memory, sources: list[str], weak_models: list, weights: t
                        "loss": stats["loss"]})
         emit({"type": "log", "level": "info", "message": f"{key} epoch {len(epochs) - 1}: reward accuracy {stats['rewards/accuracies']:.3f}, "
               f"margin {stats['rewards/margins']:+.3f}, log p chosen {stats['logp_chosen']:.2f}, rejected {stats['logp_rejected']:.2f}"})
-        return {"score": float(len(epochs))}  # keep the last epoch (the training loop keeps the best score)
+        return {"score": None}  # no selection: the training loop keeps the last epoch
 
     step.count = 0
     train(policy, batches, step, epochs=int(cfg["epochs"]), lr=float(cfg["lr"]), device=device, emit=emit, key=key,

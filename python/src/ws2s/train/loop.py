@@ -62,7 +62,8 @@ def train(
 
     batches(epoch) -> list of batch dicts (tensors on CPU); step_loss(model, batch, progress) -> scalar,
     progress ∈ [0, 1) the fraction of steps done; evaluate(model) -> dict of floats with a "score"
-    (higher is better) used to keep the best epoch; it runs under ``torch.no_grad`` in eval mode.
+    (higher is better) used to keep the best epoch, or a score of None to keep the last epoch (no
+    selection: nothing is emitted for it, so no chart shows a made-up selection score); it runs under ``torch.no_grad`` in eval mode.
     compile: ``torch.compile`` the model's repeated blocks in place (``ws2s.train.compile``); it pays on
     a GPU over many steps, not for a short CPU run, hence off by default.
     A non-finite loss raises ``NonFiniteLoss`` with the first such step. The check reads the device at
@@ -118,8 +119,9 @@ def train(
                 metrics = evaluate(model)
             history.append({"epoch": epoch, **metrics})
             for name, value in metrics.items():
-                emit({"type": "metric", "key": f"{key}/val_{name}", "value": float(value), "step": epoch})
-            if metrics["score"] > best_score:
+                if value is not None:
+                    emit({"type": "metric", "key": f"{key}/val_{name}", "value": float(value), "step": epoch})
+            if metrics.get("score") is not None and metrics["score"] > best_score:
                 best_score, best_epoch = metrics["score"], epoch
                 best_state = copy.deepcopy(model.state_dict()) if epoch < epochs - 1 else None
 

@@ -5,6 +5,9 @@ import { useParams, useRouter } from "next/navigation";
 import { useEffect, useRef } from "react";
 import { MetricCharts } from "../../../src/components/MetricCharts";
 import { ResultsView } from "../../../src/components/ResultsView";
+import { RunFiles } from "../../../src/components/RunFiles";
+import { SweepView } from "../../../src/components/SweepView";
+import { asResults } from "../../../src/lib/results";
 import { StageTimeline } from "../../../src/components/StageTimeline";
 import { Failed, fmtDuration, Loading, StatusBadge } from "../../../src/components/States";
 import { useTRPC } from "../../../src/lib/trpc";
@@ -47,7 +50,11 @@ export default function RunPage() {
         <StatusBadge status={r.status} />
         <span className="spacer" />
         {ACTIVE.has(r.status) && (
-          <button className="btn" onClick={() => cancel.mutate({ id })} disabled={cancel.isPending}>
+          <button
+            className="btn"
+            onClick={() => window.confirm(isSweep ? "Cancel every unfinished point of this sweep?" : "Cancel this run? Its progress so far is kept, the rest does not run.") && cancel.mutate({ id })}
+            disabled={cancel.isPending}
+          >
             Cancel
           </button>
         )}
@@ -69,7 +76,14 @@ export default function RunPage() {
         </Link>
       </div>
       <p className="muted">
-        experiment <span className="mono">{r.experimentId}</span> · created {new Date(r.createdAt).toLocaleString()} · elapsed {fmtDuration(elapsed)}
+        experiment <span className="mono">{r.experimentId}</span> · created {new Date(r.createdAt).toLocaleString()}
+        {isSweep ? "" : ` · elapsed ${fmtDuration(elapsed)}`}
+        {r.parentId && (
+          <>
+            {" "}
+            · point of sweep <Link href={`/runs/${r.parentId}`}>{r.parentId}</Link> ({Object.entries(r.overrides).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(", ")})
+          </>
+        )}
         {r.gpu ? ` · GPU ${r.gpu}` : ""}
         {!isSweep && ` · events ${STREAM[stream.connection]}`}
       </p>
@@ -88,19 +102,21 @@ export default function RunPage() {
         </div>
       )}
       {isSweep ? (
-        <SweepChildren runs={r.children} />
+        <SweepView points={[...r.children].reverse()} />
       ) : (
         <>
           <h2>Stages</h2>
-          <StageTimeline stages={stream.stages} active={stream.activeStage} finished={!live} succeeded={r.status === "succeeded"} />
-          <h2>Live metrics</h2>
-          <MetricCharts runs={[{ id, label: name }]} live={live} />
+          <StageTimeline stages={stream.stages} active={stream.activeStage} finished={!live} succeeded={r.status === "succeeded"} ran={asResults(results.data?.result)?.timings.stages_s} without={(r.config as { dpo?: unknown }).dpo ? [] : ["dpo"]} />
+          <h2>{live ? "Live metrics" : "Metrics"}</h2>
+          <MetricCharts runs={[{ id, label: name }]} live={live} note={cachedNote(results.data?.result)} />
           <h2>Logs</h2>
-          <Logs stream={stream} />
+          <Logs stream={stream} outDir={r.outDir} />
+          <h2>Files</h2>
+          <RunFiles id={id} live={live} />
         </>
       )}
-      <h2>Result</h2>
-      {live ? (
+      {!isSweep && <h2>Result</h2>}
+      {isSweep ? null : live ? (
         <p className="muted">The result appears when the run finishes.</p>
       ) : results.isPending ? (
         <Loading what="results" />
@@ -115,7 +131,20 @@ export default function RunPage() {
   );
 }
 
-function Logs({ stream }: { stream: ReturnType<typeof useRunStream> }) {
+/** Which stages came from the cache (and so drew no curves in this run), in words; undefined when none did. */
+function cachedNote(result: unknown): string | undefined {
+  const kinds = Object.entries(asResults(result)?.cache?.by_kind ?? {}).filter(([, c]) => c.hits > 0);
+  if (kinds.length === 0) return undefined;
+  return `Loaded from the cache, so no curves here: ${kinds.map(([k, c]) => `${k.replace(/_/g, " ")} (${c.hits})`).join(", ")}.`;
+}
+
+/** A log line without absolute server paths: the run's own directory dropped, other paths cut to their last part. */
+function shortPaths(message: string, outDir: string | null): string {
+  const own = outDir ? message.split(`${outDir}/`).join("").split(outDir).join(".") : message;
+  return own.replace(/(?:\/[\w.@+-]+){2,}\/([\w.@+-]+)/g, "…/$1");
+}
+
+function Logs({ stream, outDir }: { stream: ReturnType<typeof useRunStream>; outDir: string | null }) {
   const box = useRef<HTMLPreElement>(null);
   useEffect(() => {
     const el = box.current;
@@ -126,7 +155,7 @@ function Logs({ stream }: { stream: ReturnType<typeof useRunStream> }) {
       {stream.logs.length === 0 && !stream.error && <span className="muted">No log lines yet.</span>}
       {stream.logs.map((l) => (
         <div key={l.seq} className={l.level}>
-          [{l.level}] {l.message}
+          [{l.level}] {shortPaths(l.message, outDir)}
         </div>
       ))}
       {stream.error && (
@@ -135,38 +164,5 @@ function Logs({ stream }: { stream: ReturnType<typeof useRunStream> }) {
         </div>
       )}
     </pre>
-  );
-}
-
-function SweepChildren({ runs }: { runs: { id: string; status: string; overrides: Record<string, unknown> }[] }) {
-  return (
-    <>
-      <h2>Sweep runs ({runs.length})</h2>
-      <table className="data">
-        <thead>
-          <tr>
-            <th>run</th>
-            <th>status</th>
-            <th>values</th>
-          </tr>
-        </thead>
-        <tbody>
-          {runs.map((c) => (
-            <tr key={c.id}>
-              <td>
-                <Link href={`/runs/${c.id}`}>{c.id}</Link>
-              </td>
-              <td>
-                <StatusBadge status={c.status} />
-              </td>
-              <td className="mono">{JSON.stringify(c.overrides)}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-      <Link className="btn" href={`/compare?runs=${runs.map((c) => c.id).join(",")}`}>
-        Compare all
-      </Link>
-    </>
   );
 }

