@@ -103,7 +103,7 @@ def test_registries_lists_sorted_names_per_kind():
     for kind, names in r.items():
         assert set(names) == {"losses", "weak_archs", "tasks"}
         assert all(v == sorted(v) and v for v in names.values()), kind
-    assert r["generation"]["weak_archs"] == ["causal_lm", "seq2seq", "transformer"]
+    assert r["generation"]["weak_archs"] == ["causal_lm", "copy", "seq2seq", "transformer"]
     assert r["classification"]["tasks"] == ["synonyms"] and r["generation"]["tasks"] == ["assistant"]
 
 
