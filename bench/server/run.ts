@@ -25,7 +25,8 @@ const ROUNDS = quick ? 3 : 10;
 
 const dir = mkdtempSync(join(tmpdir(), "ws2s-bench-"));
 const server = await createServer({ dbPath: join(dir, "bench.db"), runsRoot: join(dir, "runs"), concurrency: 0, gpus: [] });
-const { sqlite, store } = server.services;
+const { store } = server.services;
+const sqlite = server.services.sqlite!;
 const caller = createCallerFactory(appRouter)(server.services);
 
 function seed(): void {

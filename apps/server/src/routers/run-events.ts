@@ -15,7 +15,7 @@ export async function* runEvents(
   signal: AbortSignal | undefined,
 ) {
   // A sweep's parent runs no job, so it has no events of its own (its children do).
-  if (ctx.store.runs.get(input.id).sweep) return;
+  if ((await ctx.store.runs.get(input.id)).sweep) return;
   let after = input.lastEventId ? Number.parseInt(input.lastEventId, 10) : -1;
   if (!Number.isFinite(after)) after = -1;
   const inbox: (readonly Ws2sEvent[] | "end")[] = [];
@@ -29,18 +29,18 @@ export async function* runEvents(
   ctx.shutdown.addEventListener("abort", onAbort);
   const stopped = () => signal?.aborted === true || ctx.shutdown.aborted;
   try {
-    const replay = function* () {
-      for (const e of ctx.store.events.after(input.id, after)) {
+    const replay = async function* () {
+      for await (const e of ctx.store.events.after(input.id, after)) {
         after = e.seq;
         yield e;
       }
     };
-    for (const e of replay()) {
+    for await (const e of replay()) {
       yield tracked(String(e.seq), e);
       if (isTerminalEvent(e)) return;
     }
-    if (TERMINAL_STATUSES.includes(ctx.store.runs.get(input.id).status as RunStatus)) {
-      for (const e of replay()) yield tracked(String(e.seq), e);
+    if (TERMINAL_STATUSES.includes((await ctx.store.runs.get(input.id)).status as RunStatus)) {
+      for await (const e of replay()) yield tracked(String(e.seq), e);
       return;
     }
     while (!stopped()) {
@@ -51,7 +51,7 @@ export async function* runEvents(
         continue;
       }
       if (batch === "end") {
-        for (const e of replay()) yield tracked(String(e.seq), e);
+        for await (const e of replay()) yield tracked(String(e.seq), e);
         return;
       }
       for (const e of batch) {

@@ -22,7 +22,7 @@ export interface ExperimentListItem {
 
 type Row = Omit<ExperimentListItem, "tags" | "archived" | "sortValue"> & { tags: string; archived: number; sort_value: number | null };
 
-type ListInput = Required<Pick<ExperimentListInput, "includeArchived" | "sortBy" | "order" | "limit">> &
+export type ExperimentListQuery = Required<Pick<ExperimentListInput, "includeArchived" | "sortBy" | "order" | "limit">> &
   Pick<ExperimentListInput, "text" | "tag" | "status" | "cursor">;
 
 const COLUMNS = `id, name, kind, description, tags, config, archived, cloned_from AS clonedFrom, last_run_id AS lastRunId,
@@ -82,7 +82,7 @@ export class ExperimentStore {
    * stored summary metric (e.g. "pgr/edl": best value over the experiment's runs; missing sorts last).
    * The cursor is the offset of the next page.
    */
-  list(input: ListInput): { items: ExperimentListItem[]; nextCursor: string | null } {
+  list(input: ExperimentListQuery): { items: ExperimentListItem[]; nextCursor: string | null } {
     const where: string[] = [];
     const params: Record<string, unknown> = {};
     if (!input.includeArchived) where.push("e.archived = 0");
