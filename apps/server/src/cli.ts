@@ -97,7 +97,8 @@ async function serveCommand(args: string[]): Promise<void> {
     options: {
       port: { type: "string", default: "8787" },
       host: { type: "string", default: "127.0.0.1" },
-      db: { type: "string", default: DEFAULT_DB },
+      // WS2S_DB keeps a PostgreSQL password out of the process list.
+      db: { type: "string", default: process.env.WS2S_DB || DEFAULT_DB },
       runs: { type: "string" },
       data: { type: "string", multiple: true },
       concurrency: { type: "string" },
@@ -108,13 +109,14 @@ async function serveCommand(args: string[]): Promise<void> {
       "no-web": { type: "boolean", default: false },
     },
   });
-  if (values.executor !== "local" && values.executor !== "slurm") fail(`unknown --executor "${values.executor}"; use local or slurm`);
+  const executor = values.executor;
+  if (executor !== "local" && executor !== "slurm") fail(`unknown --executor "${executor}"; use local or slurm`);
   if ((values.partition || values.account) && values.executor !== "slurm") fail("--partition and --account are for --executor slurm");
   const server = await createServer({
     port: Number(values.port),
     host: values.host,
     ...(isPostgresUrl(values.db) ? { dbUrl: values.db } : { dbPath: resolve(values.db) }),
-    executor: values.executor,
+    executor,
     slurm: { ...(values.partition ? { partition: values.partition } : {}), ...(values.account ? { account: values.account } : {}) },
     ...(values.runs ? { runsRoot: resolve(values.runs) } : {}),
     ...(values.data ? { dataRoots: values.data.map((d) => resolve(d)) } : {}),
@@ -136,7 +138,7 @@ async function serveCommand(args: string[]): Promise<void> {
     }
     throw e;
   }
-  process.stdout.write(`ws2s serving ${url} (API at ${url}/trpc${server.web ? ", web app at /" : "; web app not built"}); db ${server.options.dbUrl ? redactUrl(server.options.dbUrl) : server.options.dbPath}; executor ${server.options.executor}\n`);
+  process.stdout.write(`ws2s serving ${url} (API at ${url}/trpc${server.web ? ", web app at /" : "; web app not built"}); db ${server.options.dbUrl ? redactUrl(server.options.dbUrl) : server.options.dbPath}; executor ${executor}\n`);
   // Open event streams end and running runs are recorded as interrupted; a second signal, or 5 s
   // without finishing, exits at once.
   let stopping = false;
@@ -155,7 +157,7 @@ async function serveCommand(args: string[]): Promise<void> {
 }
 
 async function lsCommand(args: string[]): Promise<void> {
-  const { values } = parseArgs({ args, options: { db: { type: "string", default: DEFAULT_DB }, limit: { type: "string", default: "50" } } });
+  const { values } = parseArgs({ args, options: { db: { type: "string", default: process.env.WS2S_DB || DEFAULT_DB }, limit: { type: "string", default: "50" } } });
   const store = isPostgresUrl(values.db)
     ? await PgStore.connect(values.db).catch((e: unknown) => fail(redactUrl((e as Error).message), 1))
     : new SqliteStore(openDb(resolve(values.db)));

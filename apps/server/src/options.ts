@@ -1,6 +1,7 @@
 import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { WebHandler } from "./http/web.js";
+import type { Executor } from "./executors/executor.js";
 import { detectGpus } from "./queue/gpus.js";
 
 /** The repository root (apps/server/src → ../../..). */
@@ -11,8 +12,8 @@ export interface ServerOptions {
   dbPath?: string;
   /** A PostgreSQL URL (postgres://user:password@host:port/db): the store lives there instead of in dbPath. */
   dbUrl?: string;
-  /** Where runs execute: "local" (runner processes on this machine, the default) or "slurm". */
-  executor?: "local" | "slurm";
+  /** Where runs execute: "local" (runner processes on this machine, the default), "slurm", or an Executor (tests, embedding). */
+  executor?: "local" | "slurm" | Executor;
   /** SLURM defaults for every job (a run's config `resources` overrides the partition). */
   slurm?: SlurmOptions;
   /** How often the queue heartbeats and polls a shared database or a cluster (ms; default 2000). */
@@ -65,7 +66,8 @@ export class OptionsError extends Error {}
 export function resolveOptions(o: ServerOptions): ResolvedOptions {
   const executor = o.executor ?? "local";
   // A cluster places jobs on its own GPUs: this machine's are not the runs' slots.
-  const gpus = executor === "local" ? (o.gpus ?? detectGpus()) : [];
+  const local = executor === "local" || (typeof executor === "object" && executor.usesLocalGpus);
+  const gpus = local ? (o.gpus ?? detectGpus()) : [];
   const host = o.host ?? "127.0.0.1";
   const token = o.token ?? (process.env.WS2S_TOKEN || undefined);
   if (!isLoopback(host) && !token) {
@@ -86,7 +88,7 @@ export function resolveOptions(o: ServerOptions): ResolvedOptions {
     allowRemoteCode: o.allowRemoteCode ?? false,
     gpus,
     // On a cluster: how many jobs are submitted at once.
-    concurrency: o.concurrency ?? (executor === "local" ? Math.max(1, gpus.length) : 16),
+    concurrency: o.concurrency ?? (local ? Math.max(1, gpus.length) : 16),
     bodyLimit: o.bodyLimit ?? 2 * 1024 * 1024,
     web: o.web ?? false,
     logger: o.logger ?? false,
