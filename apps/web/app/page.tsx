@@ -30,6 +30,7 @@ const COLUMNS: Column<RunRowView>[] = [
     render: (r) => (r.pgr === null ? "—" : `${fmt(r.pgr)} [${fmt(r.pgrLow)}, ${fmt(r.pgrHigh)}]`),
   },
   { id: "duration", label: "Duration", width: "100px", value: (r) => r.duration, numeric: true, render: (r) => fmtDuration(r.duration) },
+  { id: "executor", label: "Executor", width: "140px", value: (r) => r.executor, render: (r) => <span title={r.executor} data-testid="executor">{r.executor}</span> },
   { id: "sweep", label: "Sweep", width: "110px", value: (r) => r.sweep, render: (r) => <span title={r.sweep}>{r.sweep}</span> },
   { id: "created", label: "Created", width: "160px", value: (r) => r.created, render: (r) => new Date(r.created).toLocaleString() },
 ];

@@ -12,6 +12,8 @@ export interface RunRowView {
   methods: string;
   tags: string;
   sweep: string;
+  /** Where it runs: "local", or "slurm 1234 · PENDING (Resources)". */
+  executor: string;
   created: number;
   duration: number | null;
   weak: number | null;
@@ -35,6 +37,15 @@ interface StoredRun {
   createdAt: number;
   startedAt: number | null;
   finishedAt: number | null;
+  executor?: string | null;
+  jobId?: string | null;
+  jobState?: string | null;
+}
+
+/** The executor, the engine's job id and its state, as one short label ("" before the run starts). */
+export function executorLabel(r: Pick<StoredRun, "executor" | "jobId" | "jobState">): string {
+  if (!r.executor) return "";
+  return [r.executor, r.jobId, r.jobState && `· ${r.jobState}`].filter(Boolean).join(" ");
 }
 
 export function toRowView(r: StoredRun): RunRowView {
@@ -53,6 +64,7 @@ export function toRowView(r: StoredRun): RunRowView {
     methods: (c.methods ?? []).map((m) => m.name).join(", "),
     tags: (c.tags ?? []).join(", "),
     sweep: r.job === null ? "sweep" : r.parentId ? `child of ${r.parentId}` : "",
+    executor: executorLabel(r),
     created: r.createdAt,
     duration: r.startedAt ? ((r.finishedAt ?? Date.now()) - r.startedAt) / 1000 : null,
     weak: res?.summary.weak_mean.mean ?? null,

@@ -7,6 +7,7 @@ import { MetricCharts } from "../../../src/components/MetricCharts";
 import { ResultsView } from "../../../src/components/ResultsView";
 import { StageTimeline } from "../../../src/components/StageTimeline";
 import { Failed, fmtDuration, Loading, StatusBadge } from "../../../src/components/States";
+import { executorLabel } from "../../../src/lib/runRow";
 import { useTRPC } from "../../../src/lib/trpc";
 import { useRunStream } from "../../../src/lib/useRunStream";
 
@@ -71,11 +72,13 @@ export default function RunPage() {
       <p className="muted">
         experiment <span className="mono">{r.experimentId}</span> · created {new Date(r.createdAt).toLocaleString()} · elapsed {fmtDuration(elapsed)}
         {r.gpu ? ` · GPU ${r.gpu}` : ""}
+        {r.executor && <span data-testid="executor">{` · ${executorLabel(r)}`}</span>}
         {!isSweep && ` · events ${STREAM[stream.connection]}`}
       </p>
       {cancel.error && <Failed what="cancel" error={cancel.error} />}
       {retry.error && <Failed what="retry" error={retry.error} />}
-      {r.reason && (
+      {r.reason && ACTIVE.has(r.status) && <p className="muted" data-testid="waiting">{r.reason}</p>}
+      {r.reason && !ACTIVE.has(r.status) && (
         <div className="state error" data-testid="failure">
           {r.errorType && !r.reason.startsWith(r.errorType) && <strong>{r.errorType}: </strong>}
           {r.reason}
