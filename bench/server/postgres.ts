@@ -2,8 +2,7 @@
 // metrics each) with INSERT … SELECT generate_series, and two servers claiming queued runs from one
 // database. Used by bench/server/run.ts --postgres.
 import type pg from "pg";
-import { createServer } from "../../apps/server/src/app.js";
-import { FakeExecutor } from "../../apps/server/test/daemons/fake-executor.js";
+import { PgStore } from "../../apps/server/src/store/pg/store.js";
 
 const STATUSES = "(ARRAY['succeeded','failed','cancelled','succeeded'])[i % 4 + 1]";
 
@@ -31,26 +30,27 @@ export async function seedPg(pool: pg.Pool, n: number): Promise<void> {
 }
 
 /**
- * Two servers on one database claim `runs` queued runs (jobs that finish at once, so the claim path
- * is what is measured); returns the claims per second and how many each server started.
+ * Two servers' stores (a pool each) on one database claim `runs` queued runs, `perServer` claims in
+ * flight each, until none is left: claims per second, how many each got, and how many were claimed
+ * twice (must be 0). This is the queue's claim (FOR UPDATE SKIP LOCKED) alone; starting a run also
+ * records it as running and captures its repro information.
  */
-export async function twoServersClaim(dbUrl: string, runs: number, concurrency = 8): Promise<{ perSecond: number; a: number; b: number; duplicates: number }> {
-  const ea = new FakeExecutor(0);
-  const eb = new FakeExecutor(0);
-  const opts = { dbUrl, concurrency, pollMs: 20, gpus: [] as string[] };
-  const a = await createServer({ ...opts, executor: ea });
-  const b = await createServer({ ...opts, executor: eb });
-  const exp = await a.services.store.experiments.create({ name: "claims", kind: "classification", description: "", tags: [] } as never);
-  for (let i = 0; i < runs; i++) await a.services.store.runs.insertRun({ experimentId: exp.id, job: "x", config: {}, outDir: `/tmp/ws2s-bench-claims/${i}` });
+export async function twoServersClaim(dbUrl: string, runs: number, perServer = 4): Promise<{ perSecond: number; a: number; b: number; duplicates: number }> {
+  const [a, b] = [await PgStore.connect(dbUrl), await PgStore.connect(dbUrl)];
+  const exp = await a.experiments.create({ name: "claims", kind: "classification", description: "", tags: [] } as never);
+  await a.pool.query(
+    `INSERT INTO runs (id, seq, experiment_id, status, job, config, created_at)
+     SELECT 'claim_' || i, 1000000000 + i, $1, 'queued', 'x', '{}', i FROM generate_series(1, $2::int) i`,
+    [exp.id, runs],
+  );
+  const claimed = new Map<PgStore, string[]>([[a, []], [b, []]]);
+  const drain = async (store: PgStore, owner: string) => {
+    for (let r = await store.runs.claimNext(owner); r; r = await store.runs.claimNext(owner)) claimed.get(store)!.push(r.id);
+  };
   const t0 = performance.now();
-  await Promise.all([a.start(), b.start()]);
-  for (;;) {
-    const left = await a.services.store.runs.list({ experimentId: exp.id, status: "succeeded", limit: runs });
-    if (left.items.length === runs) break;
-    await new Promise((r) => setTimeout(r, 20));
-  }
+  await Promise.all([a, b].flatMap((store, i) => Array.from({ length: perServer }, () => drain(store, `srv_${i}`))));
   const secs = (performance.now() - t0) / 1000;
-  const started = [...ea.started, ...eb.started];
+  const all = [...claimed.get(a)!, ...claimed.get(b)!];
   await Promise.all([a.close(), b.close()]);
-  return { perSecond: runs / secs, a: ea.started.length, b: eb.started.length, duplicates: started.length - new Set(started).size };
+  return { perSecond: runs / secs, a: claimed.get(a)!.length, b: claimed.get(b)!.length, duplicates: all.length - new Set(all).size };
 }
