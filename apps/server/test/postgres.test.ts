@@ -97,6 +97,23 @@ describe("servers on PostgreSQL", () => {
     }
   }, 180_000);
 
+  it("streams a run's events from a server that does not run it", async (t) => {
+    if (skip()) return t.skip();
+    const dbUrl = await fx.dbUrl();
+    const runner = await server(sb, { dbUrl, executor: new FakeExecutor(500), pollMs: 100, start: false });
+    const watcher = await server(sb, { dbUrl, executor: new FakeExecutor(), concurrency: 0, pollMs: 100 });
+    try {
+      const { runId } = await createAndStart(watcher, { ...TINY_CONFIG, name: "elsewhere" });
+      const stream = streamedEvents(watcher, runId);
+      await runner.start();
+      const events = await stream;
+      expect(events.map((e) => [e.seq, e.type])).toEqual([[0, "log"], [1, "done"]]);
+      expect((await api(watcher).run.get({ id: runId })).owner).toBe(runner.services.queue.owner);
+    } finally {
+      await Promise.all([runner.close(), watcher.close()]);
+    }
+  }, 120_000);
+
   it("recovers a killed server's running run on the other server, and keeps the URL's password out of output and jobs", async (t) => {
     if (skip()) return t.skip();
     const dbUrl = await fx.dbUrl();

@@ -7,7 +7,8 @@ import type { Services } from "../trpc.js";
  * A run's events as an SSE stream of tracked(seq, event): first the stored events after
  * `lastEventId` (so a reconnecting client resumes where it dropped), then live ones, ending after
  * the run's done/error event, or when the client goes or the server stops. Subscribes before reading
- * storage so nothing falls in between.
+ * storage so nothing falls in between. On a shared (PostgreSQL) store the job may run on another
+ * server, so a quiet stream also reads new events from the store every pollMs.
  */
 export async function* runEvents(
   ctx: Services,
@@ -43,11 +44,26 @@ export async function* runEvents(
       for await (const e of replay()) yield tracked(String(e.seq), e);
       return;
     }
+    // On a shared database another server may run the job: its events reach this one only through
+    // the store, so a quiet stream also re-reads the store every pollMs (SQLite: the bus is enough).
+    const pollMs = ctx.store.exclusive ? undefined : ctx.opts.pollMs;
     while (!stopped()) {
       const batch = inbox.shift();
       if (batch === undefined) {
-        await new Promise<void>((resolve) => (wake = resolve));
+        let timer: NodeJS.Timeout | undefined;
+        const polled = await new Promise<boolean>((resolve) => {
+          wake = () => resolve(false);
+          if (pollMs !== undefined) timer = setTimeout(() => resolve(true), pollMs);
+        });
+        clearTimeout(timer);
         wake = undefined;
+        if (polled) {
+          for await (const e of replay()) {
+            yield tracked(String(e.seq), e);
+            if (isTerminalEvent(e)) return;
+          }
+          if (TERMINAL_STATUSES.includes((await ctx.store.runs.get(input.id)).status as RunStatus)) return;
+        }
         continue;
       }
       if (batch === "end") {
