@@ -31,16 +31,45 @@ export function hasEnded(s: JobState): boolean {
 }
 
 /**
- * The job's state: squeue while SLURM holds it, then sacct (accounting), else `scontrol show job`
- * (which keeps a finished job for MinJobAge, where there is no accounting). Undefined when no
- * source knows the job.
+ * Job states for many followed jobs with one squeue call per poll: requests made within a few
+ * milliseconds of each other (the jobs poll on the same clock ticks, see nextTick) share a call. A job
+ * squeue no longer lists has ended; its final state comes from sacct (accounting), else from
+ * `scontrol show job` (which keeps a finished job for MinJobAge where there is no accounting).
  */
-export async function jobState(jobId: string): Promise<JobState | undefined> {
-  const q = (await slurm("squeue", ["-h", "-j", jobId, "-o", "%T|%r"]).catch(() => "")).trim();
-  if (q) {
-    const [state = "", reason = ""] = q.split("\n")[0]!.split("|");
-    return { state, reason: reason && reason !== "None" ? reason : null };
+export class JobStates {
+  private pending = new Map<string, ((s: JobState | undefined) => void)[]>();
+  private timer: NodeJS.Timeout | undefined;
+
+  get(jobId: string): Promise<JobState | undefined> {
+    return new Promise((resolve) => {
+      const waiting = this.pending.get(jobId);
+      if (waiting) waiting.push(resolve);
+      else this.pending.set(jobId, [resolve]);
+      this.timer ??= setTimeout(() => void this.flush(), 10);
+    });
   }
+
+  private async flush(): Promise<void> {
+    const batch = this.pending;
+    this.pending = new Map();
+    this.timer = undefined;
+    const ids = [...batch.keys()];
+    // One unknown id alone makes squeue fail; in a list it is left out. Either way it is not queued.
+    const out = await slurm("squeue", ["-h", "-j", ids.join(","), "-o", "%i|%T|%r"]).catch(() => "");
+    const queued = new Map<string, JobState>();
+    for (const line of out.trim().split("\n").filter(Boolean)) {
+      const [id = "", state = "", reason = ""] = line.split("|");
+      queued.set(id, { state, reason: reason && reason !== "None" ? reason : null });
+    }
+    for (const [id, resolvers] of batch) {
+      const state = queued.get(id) ?? (await endedState(id));
+      for (const resolve of resolvers) resolve(state);
+    }
+  }
+}
+
+/** The state of a job squeue no longer lists: sacct, else scontrol; undefined when neither knows it. */
+async function endedState(jobId: string): Promise<JobState | undefined> {
   const acct = (await slurm("sacct", ["-n", "-X", "-P", "-j", jobId, "-o", "State,Reason,ExitCode"]).catch(() => "")).trim();
   if (acct) {
     const [state = "", reason = "", exitCode = ""] = acct.split("\n")[0]!.split("|");
@@ -48,12 +77,16 @@ export async function jobState(jobId: string): Promise<JobState | undefined> {
     return { state: state.split(" ")[0]!, reason: reason && reason !== "None" ? reason : null, exitCode };
   }
   const show = (await slurm("scontrol", ["show", "job", "-o", jobId]).catch(() => "")).trim();
-  if (!show) return undefined;
   const field = (k: string) => show.match(new RegExp(`\\b${k}=(\\S+)`))?.[1] ?? null;
   const state = field("JobState");
   if (!state) return undefined;
   const reason = field("Reason");
   return { state, reason: reason && reason !== "None" ? reason : null, exitCode: field("ExitCode") ?? "" };
+}
+
+/** Milliseconds to the next multiple of `every` on the wall clock, so that followers poll together. */
+export function nextTick(every: number): number {
+  return every - (Date.now() % every);
 }
 
 /** Why SLURM ended a job, in words a user can act on. */

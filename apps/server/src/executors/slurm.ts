@@ -6,7 +6,7 @@ import type { RunRow } from "../db/schema.js";
 import { OptionsError, REPO_ROOT, type ResolvedOptions } from "../options.js";
 import { EventFile } from "./event-file.js";
 import { ExecutorJobError, type Execution, type ExecutionHooks, type Executor, type JobSpec } from "./executor.js";
-import { describeEnd, hasEnded, jobState, slurm, type JobState } from "./slurm-cli.js";
+import { describeEnd, hasEnded, JobStates, nextTick, slurm, type JobState } from "./slurm-cli.js";
 
 interface Resources {
   timeMinutes?: number;
@@ -62,6 +62,8 @@ export function batchScript(spec: JobSpec, slurmOpts: ResolvedOptions["slurm"]):
 export class SlurmExecutor implements Executor {
   readonly name = "slurm";
   readonly usesLocalGpus = false;
+  /** One squeue per poll for every job this server follows. */
+  private readonly states = new JobStates();
 
   constructor(private readonly opts: ResolvedOptions) {}
 
@@ -93,12 +95,12 @@ export class SlurmExecutor implements Executor {
     delete env.CUDA_VISIBLE_DEVICES;
     const out = await slurm("sbatch", ["--parsable", files.script], { env });
     const jobId = out.trim().split(";")[0]!;
-    return new SlurmJob(jobId, new EventFile(files.events), -1, hooks, this.opts.pollMs);
+    return new SlurmJob(jobId, new EventFile(files.events), -1, hooks, this.opts.pollMs, this.states);
   }
 
   async reattach(run: RunRow, afterSeq: number, hooks: ExecutionHooks): Promise<Execution | undefined> {
     if (!run.jobId || !run.outDir) return undefined;
-    return new SlurmJob(run.jobId, new EventFile(jobFiles(run.outDir).events), afterSeq, hooks, this.opts.pollMs);
+    return new SlurmJob(run.jobId, new EventFile(jobFiles(run.outDir).events), afterSeq, hooks, this.opts.pollMs, this.states);
   }
 }
 
@@ -116,6 +118,7 @@ class SlurmJob implements Execution {
     private readonly afterSeq: number,
     private readonly hooks: ExecutionHooks,
     private readonly pollMs: number,
+    private readonly states: JobStates,
   ) {
     this.result = this.follow();
     this.result.catch(() => {}); // the queue awaits it; a detached job's rejection is expected
@@ -148,7 +151,7 @@ class SlurmJob implements Execution {
       if (this.stopped === "detach") throw new Error("detached");
       let terminal = this.deliver();
       if (terminal) return outcomeOf(terminal);
-      const state = await jobState(this.jobId);
+      const state = await this.states.get(this.jobId);
       if (state) this.report(state);
       if (!state || hasEnded(state)) {
         terminal = this.deliver(); // what the job wrote before it ended
@@ -158,7 +161,7 @@ class SlurmJob implements Execution {
       }
       await new Promise<void>((resolve) => {
         this.wake = resolve;
-        setTimeout(resolve, this.pollMs).unref();
+        setTimeout(resolve, nextTick(this.pollMs)).unref();
       });
       this.wake = undefined;
     }
