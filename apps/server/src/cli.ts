@@ -18,8 +18,8 @@ const USAGE = `usage:
              [--concurrency N] [--executor local|slurm] [--partition P] [--account A]
              [--allow-remote-code] [--no-web]
                                           start the API (and the web app when built); a host other than
-                                          127.0.0.1 needs WS2S_TOKEN. --db postgres://… keeps the store in
-                                          PostgreSQL (several servers may share it); --executor slurm
+                                          127.0.0.1 needs WS2S_TOKEN. --db postgres://… (or WS2S_DB) keeps the
+                                          store in PostgreSQL (several servers may share it); --executor slurm
                                           runs each job with sbatch (--concurrency: jobs at once)
   ws2s ls [--db PATH|postgres://...] [--limit 50]
                                           list runs stored in the database`;
