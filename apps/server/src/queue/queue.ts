@@ -1,14 +1,14 @@
 import type { Ws2sEvent } from "@ws2s/schema";
 import { mkdirSync } from "node:fs";
 import { hostname } from "node:os";
-import { dirname, join } from "node:path";
+import { dirname } from "node:path";
 import type { RunBus } from "../bus.js";
 import type { RunRow } from "../db/schema.js";
 import type { Execution, Executor } from "../executors/executor.js";
 import { newId } from "../ids.js";
 import type { ResolvedOptions } from "../options.js";
 import { scrubPaths } from "../redact.js";
-import type { StatusChange } from "../store/runs.js";
+import { retryOf, type StatusChange } from "../store/runs.js";
 import { INTERRUPTED, interrupt, type Store } from "../store/store.js";
 import { failureOf, summariesOf } from "./outcome.js";
 import { captureRepro } from "./repro.js";
@@ -172,15 +172,7 @@ export class RunQueue {
       if (!(await interrupt(this.store, run.id, reason))) continue;
       this.bus.publish(run.id, "end");
       if (!this.store.exclusive) {
-        await this.store.runs.insertRun({
-          experimentId: run.experimentId,
-          parentId: run.parentId,
-          retryOf: run.id,
-          job: run.job,
-          config: run.config,
-          overrides: run.overrides,
-          outDir: (id) => join(run.outDir ? dirname(run.outDir) : this.opts.runsRoot, id),
-        });
+        await this.store.runs.insertRun(retryOf(run, run.outDir ? dirname(run.outDir) : this.opts.runsRoot));
       }
     }
   }

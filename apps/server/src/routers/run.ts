@@ -7,6 +7,7 @@ import { confine, PathNotAllowedError } from "../confine.js";
 import type { RunRow } from "../db/schema.js";
 import { badInput, conflict } from "../errors.js";
 import { procedure, router, type Services } from "../trpc.js";
+import { retryOf } from "../store/runs.js";
 import { resolveConfig } from "../validate.js";
 import { runEvents } from "./run-events.js";
 
@@ -93,15 +94,7 @@ export const runRouter = router({
     if (run.sweep) throw conflict("retry the sweep's failed child runs, not the sweep itself");
     if (!RETRYABLE.includes(run.status as RunStatus)) throw conflict(`run ${run.id} is ${run.status}; only ${RETRYABLE.join(", ")} runs can be retried`);
     const parentDir = run.parentId ? (await ctx.store.runs.get(run.parentId)).outDir : null;
-    const retry = await ctx.store.runs.insertRun({
-      experimentId: run.experimentId,
-      parentId: run.parentId,
-      retryOf: run.id,
-      job: run.job,
-      config: run.config,
-      overrides: run.overrides,
-      outDir: (id) => join(parentDir ?? ctx.opts.runsRoot, id),
-    });
+    const retry = await ctx.store.runs.insertRun(retryOf(run, parentDir ?? ctx.opts.runsRoot));
     ctx.queue.pump();
     return { id: retry.id };
   }),

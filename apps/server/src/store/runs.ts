@@ -1,4 +1,5 @@
 import type { RunStatus } from "@ws2s/schema";
+import { join } from "node:path";
 import type Database from "better-sqlite3";
 import type { RunRow } from "../db/schema.js";
 import { notFound } from "../errors.js";
@@ -37,6 +38,51 @@ export interface RunFilter {
   status?: RunStatus | undefined;
   limit: number;
   cursor?: string | null | undefined;
+}
+
+/** A fresh run with `run`'s config (a retry), its output directory `dir`/<new id>. */
+export function retryOf(run: RunRow, dir: string): NewRun {
+  return {
+    experimentId: run.experimentId,
+    parentId: run.parentId,
+    retryOf: run.id,
+    job: run.job,
+    config: run.config,
+    overrides: run.overrides,
+    outDir: (id) => join(dir, id),
+  };
+}
+
+/** The row a new run starts as: queued, nothing recorded yet. */
+export function newRunRow(r: NewRun, id: string, seq: number): RunRow {
+  return {
+    id,
+    seq,
+    experimentId: r.experimentId,
+    parentId: r.parentId ?? null,
+    retryOf: r.retryOf ?? null,
+    status: "queued",
+    sweep: r.sweep ?? false,
+    job: r.job,
+    config: r.config,
+    overrides: r.overrides ?? {},
+    outDir: typeof r.outDir === "function" ? r.outDir(id) : r.outDir,
+    gpu: null,
+    pid: null,
+    progress: null,
+    reason: null,
+    errorType: null,
+    traceback: null,
+    result: null,
+    repro: null,
+    createdAt: Date.now(),
+    startedAt: null,
+    finishedAt: null,
+    executor: null,
+    jobId: null,
+    jobState: null,
+    owner: null,
+  };
 }
 
 /** A run row with the experiment's name, for listings (`ws2s ls`). */
@@ -166,35 +212,7 @@ export class RunStore {
 
 
   private create(r: NewRun): RunRow {
-    const id = newId("run");
-    const row: RunRow = {
-      id,
-      seq: this.q.nextSeq.get() as number,
-      experimentId: r.experimentId,
-      parentId: r.parentId ?? null,
-      retryOf: r.retryOf ?? null,
-      status: "queued",
-      sweep: r.sweep ?? false,
-      job: r.job,
-      config: r.config,
-      overrides: r.overrides ?? {},
-      outDir: typeof r.outDir === "function" ? r.outDir(id) : r.outDir,
-      gpu: null,
-      pid: null,
-      progress: null,
-      reason: null,
-      errorType: null,
-      traceback: null,
-      result: null,
-      repro: null,
-      createdAt: Date.now(),
-      startedAt: null,
-      finishedAt: null,
-      executor: null,
-      jobId: null,
-      jobState: null,
-      owner: null,
-    };
+    const row = newRunRow(r, newId("run"), this.q.nextSeq.get() as number);
     this.q.insert.run({ ...row, sweep: row.sweep ? 1 : 0, config: JSON.stringify(row.config), overrides: JSON.stringify(row.overrides) });
     if (!row.parentId) this.q.touchExperiment.run(row.id, row.createdAt, r.experimentId);
     return row;

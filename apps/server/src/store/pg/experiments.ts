@@ -2,8 +2,7 @@ import type { ExperimentConfig } from "@ws2s/schema";
 import type pg from "pg";
 import type { ExperimentRow } from "../../db/schema.js";
 import { notFound } from "../../errors.js";
-import { newId } from "../../ids.js";
-import type { ExperimentListItem, ExperimentListQuery } from "../experiments.js";
+import { newExperimentRow, toListItem, type ExperimentListItem, type ExperimentListQuery, type ListRow } from "../experiments.js";
 
 const COLUMNS = `id, name, kind, description, tags, config, archived, cloned_from AS "clonedFrom", last_run_id AS "lastRunId",
   last_status AS "lastStatus", created_at AS "createdAt", updated_at AS "updatedAt"`;
@@ -13,28 +12,14 @@ const LISTED = `e.id, e.name, e.kind, e.description, e.tags, e.archived, e.last_
   (SELECT count(*) FROM runs r WHERE r.experiment_id = e.id) AS "runCount"`;
 
 type Raw = Omit<ExperimentRow, "tags" | "config" | "archived"> & { tags: string; config: string; archived: number };
-type RawItem = Omit<ExperimentListItem, "tags" | "archived" | "sortValue"> & { tags: string; archived: number; sort_value: number | null };
 
 /** Experiments in PostgreSQL: the same operations and list semantics as store/experiments.ts. */
 export class PgExperimentStore {
   constructor(private readonly pool: pg.Pool) {}
 
   async create(config: ExperimentConfig, clonedFrom: string | null = null): Promise<ExperimentRow> {
-    const now = Date.now();
-    const row: ExperimentRow = {
-      id: newId("exp"),
-      name: config.name,
-      kind: config.kind,
-      description: config.description,
-      tags: config.tags,
-      config: config as unknown as Record<string, unknown>,
-      archived: false,
-      clonedFrom,
-      lastRunId: null,
-      lastStatus: null,
-      createdAt: now,
-      updatedAt: now,
-    };
+    const row = newExperimentRow(config, clonedFrom);
+    const now = row.createdAt;
     await this.pool.query(
       `INSERT INTO experiments (id, name, kind, description, tags, config, archived, cloned_from, last_run_id, last_status, created_at, updated_at)
        VALUES ($1, $2, $3, $4, $5, $6, 0, $7, NULL, NULL, $8, $8)`,
@@ -71,9 +56,9 @@ export class PgExperimentStore {
     const offset = Math.max(0, Number.parseInt(input.cursor ?? "0", 10) || 0);
     const filter = where.length ? `AND ${where.join(" AND ")}` : "";
     const want = input.limit + 1;
-    const q = async (sql: string, extra: unknown[]) => (await this.pool.query(sql, [...params, ...extra])).rows as RawItem[];
+    const q = async (sql: string, extra: unknown[]) => (await this.pool.query(sql, [...params, ...extra])).rows as ListRow[];
     const n = params.length;
-    let rows: RawItem[];
+    let rows: ListRow[];
     if (input.sortBy === "created") {
       rows = await q(`SELECT ${LISTED}, NULL AS sort_value FROM experiments e WHERE TRUE ${filter}
         ORDER BY e.created_at ${dir}, e.id ${dir} LIMIT $${n + 1} OFFSET $${n + 2}`, [want, offset]);
@@ -90,12 +75,7 @@ export class PgExperimentStore {
         rows = [...rows, ...rest];
       }
     }
-    const page = rows.slice(0, input.limit).map(({ sort_value, ...r }) => ({
-      ...r,
-      tags: JSON.parse(r.tags) as string[],
-      archived: r.archived === 1,
-      sortValue: sort_value,
-    }));
+    const page = rows.slice(0, input.limit).map(toListItem);
     return { items: page, nextCursor: rows.length > input.limit ? String(offset + input.limit) : null };
   }
 }

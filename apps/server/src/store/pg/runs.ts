@@ -3,7 +3,7 @@ import type pg from "pg";
 import type { RunRow } from "../../db/schema.js";
 import { notFound } from "../../errors.js";
 import { newId } from "../../ids.js";
-import { parentStatus, pickExecution, RUN_COLUMNS, startedAt, toRow, type NamedRun, type NewRun, type RawRun, type RunFilter, type StatusChange } from "../runs.js";
+import { newRunRow, parentStatus, pickExecution, RUN_COLUMNS, startedAt, toRow, type NamedRun, type NewRun, type RawRun, type RunFilter, type StatusChange } from "../runs.js";
 import type { ExecutionInfo } from "../store.js";
 import { LOCKS, transaction, type Queryable } from "./db.js";
 
@@ -50,35 +50,8 @@ export class PgRunStore {
       // Runs are numbered in creation order across every server on the database.
       await c.query("SELECT pg_advisory_xact_lock($1)", [LOCKS.runSeq]);
       const seq = Number((await c.query("SELECT coalesce(max(seq), 0) + 1 AS seq FROM runs")).rows[0].seq);
-      const id = newId("run");
-      const row: RunRow = {
-        id,
-        seq,
-        experimentId: r.experimentId,
-        parentId: r.parentId ?? null,
-        retryOf: r.retryOf ?? null,
-        status: "queued",
-        sweep: r.sweep ?? false,
-        job: r.job,
-        config: r.config,
-        overrides: r.overrides ?? {},
-        outDir: typeof r.outDir === "function" ? r.outDir(id) : r.outDir,
-        gpu: null,
-        pid: null,
-        progress: null,
-        reason: null,
-        errorType: null,
-        traceback: null,
-        result: null,
-        repro: null,
-        createdAt: Date.now(),
-        startedAt: null,
-        finishedAt: null,
-        executor: null,
-        jobId: null,
-        jobState: null,
-        owner: null,
-      };
+      const row = newRunRow(r, newId("run"), seq);
+      const id = row.id;
       await c.query(
         `INSERT INTO runs (id, seq, experiment_id, parent_id, retry_of, status, sweep, job, config, overrides, out_dir, created_at)
          VALUES ($1, $2, $3, $4, $5, 'queued', $6, $7, $8, $9, $10, $11)`,
