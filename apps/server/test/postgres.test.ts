@@ -23,7 +23,7 @@ beforeAll(async () => {
 afterAll(() => {
   fx.stop();
   sb.cleanup();
-});
+}, 120_000);
 
 const require = createRequire(import.meta.url);
 const CLI = fileURLToPath(new URL("../src/cli.ts", import.meta.url));
@@ -74,8 +74,9 @@ describe("servers on PostgreSQL", () => {
   it("never starts a run twice when two servers claim 50 queued runs from one database", async (t) => {
     if (skip()) return t.skip();
     const dbUrl = await fx.dbUrl();
-    const ea = new FakeExecutor();
-    const eb = new FakeExecutor();
+    // Jobs of 100 ms: one server alone would need over a second, so both get runs.
+    const ea = new FakeExecutor(100);
+    const eb = new FakeExecutor(100);
     const a = await server(sb, { dbUrl, executor: ea, concurrency: 4, pollMs: 50, start: false });
     const b = await server(sb, { dbUrl, executor: eb, concurrency: 4, pollMs: 50, start: false });
     try {
@@ -88,6 +89,7 @@ describe("servers on PostgreSQL", () => {
         return page.items.length === 50 ? true : undefined;
       }, 120_000, "all 50 runs to succeed");
       const started = [...ea.started, ...eb.started];
+      expect((await api(a).run.list({ experimentId: id, limit: 100 })).items.filter((r) => r.retryOf !== null)).toEqual([]);
       expect(started.length).toBe(50);
       expect(new Set(started)).toEqual(new Set(ids));
       expect(ea.started.length).toBeGreaterThan(0);

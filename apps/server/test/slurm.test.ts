@@ -32,7 +32,7 @@ afterAll(async () => {
   await Promise.all(servers.map((s) => s.close()));
   cluster?.stop();
   for (const sb of sandboxes) sb.cleanup();
-});
+}, 120_000);
 
 /** Diagnostics jobs by experiment name; any other name runs the real experiment. */
 const JOBS: Record<string, { job: string; params: unknown }> = {

@@ -8,7 +8,7 @@ import { StoreFixtures } from "./daemons/stores.js";
 
 const fx = new StoreFixtures();
 beforeAll(() => fx.setup(), 600_000);
-afterAll(() => fx.stop());
+afterAll(() => fx.stop(), 120_000);
 
 const config = (name: string, tags: string[] = []) => ({ name, kind: "classification", description: `about ${name}`, tags }) as unknown as ExperimentConfig;
 /** Waits for the clock to move on, so creation times differ. */

@@ -46,6 +46,8 @@ export class RunQueue {
   private readonly active = new Map<string, Active>();
   private readonly freeSlots: number[];
   private closed = false;
+  /** Set once this server's heartbeat is recorded: before that, another server would take its runs for orphans. */
+  private started = false;
   private pumping: Promise<void> | undefined;
   private again = false;
   private ticker: NodeJS.Timeout | undefined;
@@ -64,6 +66,7 @@ export class RunQueue {
   /** Recovers runs orphaned by a stopped server, then starts queued runs (and, when shared, keeps polling). */
   async start(): Promise<void> {
     await this.store.servers.beat({ id: this.owner, host: hostname(), pid: process.pid });
+    this.started = true;
     await this.recoverOrphans();
     this.pump();
     if (!this.store.exclusive || !this.executor.usesLocalGpus) {
@@ -77,8 +80,9 @@ export class RunQueue {
     return new Map([...this.active].map(([id, a]) => [id, a.execution?.pid ?? undefined]));
   }
 
-  /** Starts queued runs while slots are free; calls made while it works make it look again. */
+  /** Starts queued runs while slots are free (once started); calls made while it works make it look again. */
   pump(): void {
+    if (!this.started || this.closed) return;
     if (this.pumping) {
       this.again = true;
       return;
