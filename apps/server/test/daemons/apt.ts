@@ -1,4 +1,5 @@
 import { spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
 
 /**
  * Makes sure Debian packages are installed for a test's daemons, as scripts/ensure-chromium.mjs does
@@ -8,10 +9,16 @@ import { spawnSync } from "node:child_process";
  */
 export function ensureDebianPackages(what: string, packages: string[], present: () => boolean): string | null {
   if (present()) return null;
+  // Another test file may have installed them while this one waited for the lock.
+  if (existsSync("/usr/bin/flock")) spawnSync("/usr/bin/flock", ["/tmp/ws2s-apt.lock", "true"]);
+  if (present()) return null;
   console.log(`[${what}] missing: installing Debian's ${packages.join(" ")} (one-time, a minute or two)`);
   const sudo = process.getuid?.() === 0 ? [] : ["sudo", "-n"];
-  for (const args of [["apt-get", "update"], ["apt-get", "install", "-y", "--no-install-recommends", ...packages]]) {
-    const full = [...sudo, ...args];
+  // Test files start their daemons in parallel: one apt-get at a time (flock), and a wait on dpkg's lock.
+  const lock = existsSync("/usr/bin/flock") ? ["/usr/bin/flock", "/tmp/ws2s-apt.lock"] : [];
+  const apt = ["apt-get", "-o", "DPkg::Lock::Timeout=600"];
+  for (const args of [[...apt, "update"], [...apt, "install", "-y", "--no-install-recommends", ...packages]]) {
+    const full = [...sudo, ...lock, ...args];
     console.log(`[${what}] $ ${full.join(" ")}`);
     const r = spawnSync(full[0]!, full.slice(1), { stdio: ["ignore", "inherit", "inherit"], env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" } });
     if (r.error || r.status !== 0) {
