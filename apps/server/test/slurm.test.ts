@@ -179,3 +179,35 @@ describe.concurrent("the slurm executor", () => {
     expect(badPartition.stderr.trim()).toBe('SLURM has no partition "nosuch" (it has debug, held); pass one of those to --partition');
   }, 300_000);
 });
+
+// Alone (not beside the concurrent tests above): it sets secrets in this process's environment.
+describe("the slurm executor's job environment", () => {
+  it("keeps the server's secrets (token, database URL) out of the job's environment", async (t) => {
+    if (skip) return t.skip();
+    const secret = "postgres://ws2s:topsecret-db-pw@db.example:5432/ws2s";
+    const saved = { WS2S_DB: process.env.WS2S_DB, WS2S_TOKEN: process.env.WS2S_TOKEN };
+    Object.assign(process.env, { WS2S_DB: secret, WS2S_TOKEN: "topsecret-token" });
+    try {
+      const s = await slurmServer();
+      const { runId } = await createAndStart(s, { ...TINY_CONFIG, name: "hang" });
+      const { jobId } = await runningJob(s, runId);
+      // The job's processes (proctrack/linuxproc knows them), once Python has started.
+      const pids = await until(() => {
+        const out = spawnSync("scontrol", ["listpids", jobId!], { encoding: "utf8" }).stdout;
+        const found = [...out.matchAll(/^(\d+)\s/gm)].map((m) => m[1]!);
+        return found.length > 0 ? found : undefined;
+      }, 60_000, "the job's processes");
+      for (const pid of pids) {
+        const environ = readFileSync(`/proc/${pid}/environ`, "utf8");
+        expect(environ).toContain(`SLURM_JOB_ID=${jobId}`);
+        expect(environ).not.toContain("topsecret");
+      }
+      await api(s).run.cancel({ id: runId });
+    } finally {
+      for (const [k, v] of Object.entries(saved)) {
+        if (v === undefined) delete process.env[k];
+        else process.env[k] = v;
+      }
+    }
+  }, 300_000);
+});
