@@ -60,7 +60,9 @@ describe.each(["sqlite", "postgres"] as const)("the %s store", (kind) => {
     const kids = [];
     for (let i = 0; i < 3; i++) kids.push(await store.runs.insertRun({ experimentId: e.id, parentId: parent.id, job: "j", config: { i }, outDir: (id) => `/p/${id}` }));
     expect(kids.map((k) => k.seq)).toEqual([2, 3, 4]);
-    const claimed = [await store.runs.claimNext("a"), await store.runs.claimNext("b")];
+    expect(await store.runs.claimNext("a", () => false)).toBeUndefined(); // the oldest does not fit yet: nothing claimed
+    expect([(await store.runs.get(kids[0]!.id)).status, (await store.runs.get(kids[0]!.id)).startedAt]).toEqual(["queued", null]);
+    const claimed = [await store.runs.claimNext("a", (r) => r.id === kids[0]!.id), await store.runs.claimNext("b")];
     expect(claimed.map((r) => [r?.id, r?.owner, r?.status])).toEqual([[kids[0]!.id, "a", "running"], [kids[1]!.id, "b", "running"]]);
     expect((await store.runs.get(parent.id)).status).toBe("running");
     expect(await store.runs.transition(kids[0]!.id, ["queued"], { status: "failed" })).toBe(false);

@@ -113,9 +113,13 @@ export class RunQueue {
 
   private async fill(): Promise<void> {
     while (!this.closed && this.freeSlots.length > 0) {
-      const run = await this.store.runs.claimNext(this.owner);
-      if (!run) return;
       const localGpus = this.executor.usesLocalGpus ? this.opts.gpus : [];
+      // The oldest run waits, unclaimed, until it has its GPUs; one that can never have them is claimed to be failed.
+      const run = await this.store.runs.claimNext(this.owner, (r) => {
+        const need = gpusNeeded(r.config, localGpus.length);
+        return need > this.capacity() || need <= this.freeSlots.length;
+      });
+      if (!run) return;
       const need = gpusNeeded(run.config, localGpus.length);
       if (need > this.capacity()) {
         const reason =
@@ -125,7 +129,7 @@ export class RunQueue {
         continue;
       }
       if (this.freeSlots.length < need) {
-        // The oldest run waits for its GPUs: back to the queue, and stop here.
+        // A slot went to a re-attached job meanwhile: back to the queue, and stop here.
         await this.store.runs.transition(run.id, ["running"], { status: "queued", owner: null });
         return;
       }

@@ -142,16 +142,16 @@ export class RunStore {
   private readonly statements: Statements;
   readonly transition: (id: string, from: readonly RunStatus[], change: StatusChange) => boolean;
   readonly insertRun: (r: NewRun) => RunRow;
-  readonly claimNext: (owner: string) => RunRow | undefined;
+  readonly claimNext: (owner: string, fits?: (run: RunRow) => boolean) => RunRow | undefined;
 
   constructor(sqlite: Database.Database) {
     this.statements = new Statements(sqlite);
     this.q = prepare(sqlite);
     this.insertRun = sqlite.transaction((r: NewRun) => this.create(r));
     this.transition = sqlite.transaction((id: string, from: readonly RunStatus[], change: StatusChange) => this.move(id, from, change));
-    this.claimNext = sqlite.transaction((owner: string) => {
+    this.claimNext = sqlite.transaction((owner: string, fits?: (run: RunRow) => boolean) => {
       const next = this.nextQueued();
-      if (!next || !this.move(next.id, ["queued"], { status: "running", owner })) return undefined;
+      if (!next || (fits && !fits(next)) || !this.move(next.id, ["queued"], { status: "running", owner })) return undefined;
       return this.get(next.id);
     });
   }

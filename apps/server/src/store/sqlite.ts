@@ -50,7 +50,7 @@ export class SqliteStore implements Store {
       listNamed: async (limit: number) => runs.listNamed(limit),
       insertRun: async (...a: Parameters<RunStore["insertRun"]>) => runs.insertRun(...a),
       transition: async (...a: Parameters<RunStore["transition"]>) => runs.transition(...a),
-      claimNext: async (owner: string) => runs.claimNext(owner),
+      claimNext: async (...a: Parameters<RunStore["claimNext"]>) => runs.claimNext(...a),
       runningIds: async (executor?: string) => runs.runningIds(executor),
       orphans: async (me: string, staleBefore: number) => runs.orphans(me, staleBefore),
       adopt: async (id: string, from: string | null, to: string) => runs.adopt(id, from, to),

@@ -50,9 +50,10 @@ export interface Store {
     transition(id: string, from: readonly RunStatus[], change: StatusChange): Promise<boolean>;
     /**
      * Claims the oldest queued run that executes a job: moves it to running (by `owner`) and returns
-     * it, atomically, so that no two servers on one database ever start the same run.
+     * it, atomically, so that no two servers on one database ever start the same run. When `fits`
+     * says the oldest run cannot start here yet, nothing is claimed (no younger run overtakes it).
      */
-    claimNext(owner: string): Promise<RunRow | undefined>;
+    claimNext(owner: string, fits?: (run: RunRow) => boolean): Promise<RunRow | undefined>;
     /** Ids of runs recorded as running a job, optionally only those of one executor. */
     runningIds(executor?: string): Promise<string[]>;
     /**

@@ -68,11 +68,13 @@ export class PgRunStore {
     return transaction(this.pool, (c) => this.move(c, id, from, change));
   }
 
-  claimNext(owner: string): Promise<RunRow | undefined> {
+  claimNext(owner: string, fits?: (run: RunRow) => boolean): Promise<RunRow | undefined> {
     return transaction(this.pool, async (c) => {
       // Another server's claim holds its row locked until it commits: skip it and take the next.
-      const next = (await c.query("SELECT id FROM runs WHERE status = 'queued' AND sweep = 0 AND job_id IS NULL ORDER BY seq LIMIT 1 FOR UPDATE SKIP LOCKED")).rows[0] as { id: string } | undefined;
-      if (!next || !(await this.move(c, next.id, ["queued"], { status: "running", owner }))) return undefined;
+      const sql = `SELECT ${RUN_COLUMNS} FROM runs r WHERE r.status = 'queued' AND r.sweep = 0 AND r.job_id IS NULL ORDER BY r.seq LIMIT 1 FOR UPDATE SKIP LOCKED`;
+      const found = (await c.query(sql)).rows[0] as RawRun | undefined;
+      const next = found && toRow(found);
+      if (!next || (fits && !fits(next)) || !(await this.move(c, next.id, ["queued"], { status: "running", owner }))) return undefined;
       return this.get(next.id, c);
     });
   }
