@@ -57,7 +57,7 @@ describe.each(["sqlite", "postgres"] as const)("the %s store", (kind) => {
     if (!(await open())) return t.skip();
     const e = await store.experiments.create(config("sweep"));
     const parent = await store.runs.insertRun({ experimentId: e.id, sweep: true, job: null, config: {}, outDir: "/p" });
-    const kids = [];
+    const kids: Awaited<ReturnType<Store["runs"]["insertRun"]>>[] = [];
     for (let i = 0; i < 3; i++) kids.push(await store.runs.insertRun({ experimentId: e.id, parentId: parent.id, job: "j", config: { i }, outDir: (id) => `/p/${id}` }));
     expect(kids.map((k) => k.seq)).toEqual([2, 3, 4]);
     expect(await store.runs.claimNext("a", () => false)).toBeUndefined(); // the oldest does not fit yet: nothing claimed
