@@ -1,4 +1,8 @@
 // Server benchmarks: `npx tsx bench/server/run.ts` (add --quick for a smaller, faster pass).
+// `--postgres` runs the same against a throwaway PostgreSQL cluster (Debian's postgresql, started as
+// the postgres user, as the tests do), seeded with INSERT … SELECT generate_series; `--runs N` sets
+// how many experiments/runs are seeded there (default 10,000; e.g. 1000000), and it adds two servers
+// claiming queued runs from one database.
 // experiment.list over 10,000 runs — in the store alone, through the typed tRPC caller, and over HTTP
 // on a real socket one call at a time and 200 at once (the client is another process, so its work
 // does not share the server's event loop; "server CPU per call" is this process's CPU time over the
@@ -14,9 +18,15 @@ import { createServer } from "../../apps/server/src/app.js";
 import { appRouter } from "../../apps/server/src/router.js";
 import { summaryWriter } from "../../apps/server/src/store/summaries.js";
 import { createCallerFactory } from "../../apps/server/src/trpc.js";
+import type { PgStore } from "../../apps/server/src/store/pg/store.js";
+import { startPostgres } from "../../apps/server/test/daemons/postgres.js";
+import { seedPg, twoServersClaim } from "./postgres.js";
 
 const quick = process.argv.includes("--quick");
-const RUNS = 10_000;
+const onPg = process.argv.includes("--postgres");
+const runsArg = process.argv.indexOf("--runs");
+const RUNS = runsArg > 0 ? Number(process.argv[runsArg + 1]) : 10_000;
+if (!onPg && RUNS !== 10_000) throw new Error("--runs is for --postgres (the SQLite seed is fixed at 10,000)");
 const POINTS = quick ? 200_000 : 1_000_000;
 const BATCH = 2000;
 const REPS = quick ? 100 : 300;
@@ -24,11 +34,15 @@ const CONCURRENT = 200;
 const ROUNDS = quick ? 3 : 10;
 
 const dir = mkdtempSync(join(tmpdir(), "ws2s-bench-"));
-const server = await createServer({ dbPath: join(dir, "bench.db"), runsRoot: join(dir, "runs"), concurrency: 0, gpus: [] });
-const { sqlite, store } = server.services;
+const cluster = onPg ? await startPostgres() : undefined;
+if (typeof cluster === "string") throw new Error(`PostgreSQL is not available: ${cluster}`);
+const dbUrl = cluster ? await cluster.createDb("bench") : undefined;
+const server = await createServer({ ...(dbUrl ? { dbUrl } : { dbPath: join(dir, "bench.db") }), runsRoot: join(dir, "runs"), concurrency: 0, gpus: [] });
+const { store } = server.services;
 const caller = createCallerFactory(appRouter)(server.services);
 
 function seed(): void {
+  const sqlite = server.services.sqlite!;
   const config = JSON.stringify({ name: "bench", kind: "classification" });
   const insExp = sqlite.prepare(
     "INSERT INTO experiments (id, name, kind, description, tags, config, archived, last_run_id, last_status, created_at, updated_at) VALUES (?, ?, 'classification', ?, ?, ?, 0, ?, ?, ?, ?)",
@@ -107,7 +121,10 @@ const pct = (xs: number[], p: number) => xs[Math.min(xs.length - 1, Math.floor((
 const ms = (x: number) => `${x.toFixed(x < 1 ? 3 : 2)} ms`;
 const rows: [string, string, string, string][] = [];
 
-seed();
+const t0seed = performance.now();
+if (onPg) await seedPg((store as PgStore).pool, RUNS);
+else seed();
+const seedS = (performance.now() - t0seed) / 1000;
 const base = await server.listen();
 const cases = [
   ["newest first, 50", {}],
@@ -128,26 +145,32 @@ for (const [label, input] of cases) {
   rows.push([`  … server CPU per call at ${CONCURRENT} concurrent`, ms(cc.cpuMs), "", ""]);
 }
 
-sqlite.prepare("INSERT INTO runs (id, seq, experiment_id, status, job, config, created_at) VALUES ('run_m', ?, 'exp_0', 'running', 'x', '{}', 0)").run(RUNS + 1);
+const metricRun = await store.runs.insertRun({ experimentId: "exp_0", job: "x", config: {}, outDir: null });
 let batch: MetricEvent[] = [];
 const t0 = performance.now();
 for (let i = 0; i < POINTS; i++) {
   batch.push({ type: "metric", seq: i, t: i / 1000, key: "train/loss", step: i, value: Math.sin(i / 5000) + Math.random() * 0.1 });
   if (batch.length === BATCH) {
-    store.ingest.append("run_m", batch);
+    await store.ingest.append(metricRun.id, batch);
     batch = [];
   }
 }
-store.ingest.append("run_m", batch);
+await store.ingest.append(metricRun.id, batch);
 const ingestS = (performance.now() - t0) / 1000;
 rows.push([`metric ingest (${POINTS.toLocaleString("en")} points, batches of ${BATCH})`, `${Math.round(POINTS / ingestS).toLocaleString("en")} points/s`, "", "≥ 50,000 points/s"]);
 
-const tm = (await client(base + q("run.metrics", { id: "run_m", keys: ["train/loss"], maxPoints: 1000 }), "single")).latencies;
+const tm = (await client(base + q("run.metrics", { id: metricRun.id, keys: ["train/loss"], maxPoints: 1000 }), "single")).latencies;
 rows.push([`run.metrics over HTTP (${POINTS.toLocaleString("en")} points → ≤ 1,000)`, ms(pct(tm, 50)), ms(pct(tm, 95)), "p50 ≤ 100 ms"]);
-const tz = (await client(base + q("run.metrics", { id: "run_m", keys: ["train/loss"], maxPoints: 1000, fromStep: 100_000, toStep: 130_000 }), "single")).latencies;
+const tz = (await client(base + q("run.metrics", { id: metricRun.id, keys: ["train/loss"], maxPoints: 1000, fromStep: 100_000, toStep: 130_000 }), "single")).latencies;
 rows.push(["run.metrics over HTTP (zoomed: 30,000-step window → ≤ 1,000)", ms(pct(tz, 50)), ms(pct(tz, 95)), ""]);
 
+if (cluster) {
+  const claims = await twoServersClaim(await cluster.createDb("claims"), quick ? 500 : 2000);
+  rows.push([`two servers' stores claiming queued runs (4 claims in flight each)`, `${Math.round(claims.perSecond).toLocaleString("en")} runs/s`, "",
+    `${claims.a} + ${claims.b} started, ${claims.duplicates} twice`]);
+}
 await server.close();
+cluster?.stop();
 rmSync(dir, { recursive: true, force: true });
 
 const head: [string, string, string, string] = ["benchmark", "p50 / rate", "p95", "target"];
@@ -156,4 +179,4 @@ const line = (r: string[]) => `| ${r.map((c, i) => c.padEnd(widths[i]!)).join(" 
 console.log(line(head));
 console.log(`|${widths.map((w) => "-".repeat(w + 2)).join("|")}|`);
 for (const r of rows) console.log(line(r));
-console.log(`(node ${process.version}, ${quick ? "quick" : "full"} run)`);
+console.log(`(node ${process.version}, ${quick ? "quick" : "full"} run, ${onPg ? "PostgreSQL" : "SQLite"}, ${RUNS.toLocaleString("en")} runs seeded in ${seedS.toFixed(1)} s)`);

@@ -1,9 +1,7 @@
 import Fastify, { type FastifyInstance } from "fastify";
-import { mkdirSync } from "node:fs";
-import { dirname } from "node:path";
 import { RunBus } from "./bus.js";
-import { DbLease } from "./db/lease.js";
-import { openDb } from "./db/open.js";
+import { openStore } from "./db/connect.js";
+import { createExecutor } from "./executors/index.js";
 import { allowLoopbackHosts, requireToken } from "./http/auth.js";
 import { registerRunFiles } from "./http/files.js";
 import { refuseCrossOrigin } from "./http/origin.js";
@@ -11,7 +9,6 @@ import { registerTrpc } from "./http/trpc.js";
 import { loadWebHandler, mountWeb } from "./http/web.js";
 import { resolveOptions, type ResolvedOptions, type ServerOptions } from "./options.js";
 import { RunQueue } from "./queue/queue.js";
-import { Store } from "./store/store.js";
 import type { Services } from "./trpc.js";
 
 export interface Ws2sServer {
@@ -26,7 +23,7 @@ export interface Ws2sServer {
    */
   listen(): Promise<string>;
   /** Starts the run queue without listening (for app.inject() and embedding); listen() does it too. */
-  start(): void;
+  start(): Promise<void>;
   /**
    * Stops the queue (running runs become interrupted), ends every open event stream, then stops the
    * HTTP server, the database and its lease.
@@ -35,26 +32,19 @@ export interface Ws2sServer {
 }
 
 /**
- * Builds the ws2s server: SQLite storage under an exclusive lease (one server per database), the run
- * queue, tRPC under /trpc, the web app at /.
+ * Builds the ws2s server: the store (SQLite under an exclusive lease, one server per file; or a
+ * PostgreSQL database that several servers share), the run queue on its executor, tRPC under /trpc,
+ * the web app at /.
  */
 export async function createServer(options: ServerOptions = {}): Promise<Ws2sServer> {
   const opts = resolveOptions(options);
-  if (opts.dbPath !== ":memory:") mkdirSync(dirname(opts.dbPath), { recursive: true });
-  // Before anything reads or migrates the database: a second server must not touch a live one's runs.
-  const lease = opts.dbPath === ":memory:" ? undefined : DbLease.acquire(opts.dbPath);
-  let sqlite;
-  try {
-    sqlite = openDb(opts.dbPath);
-  } catch (e) {
-    lease?.release();
-    throw e;
-  }
+  const executor = createExecutor(opts);
+  await executor.check(); // before the database: a server that cannot run jobs does not start
+  const { store, sqlite, release } = await openStore(opts);
   const bus = new RunBus();
-  const store = new Store(sqlite);
-  const queue = new RunQueue(store, opts, bus);
+  const queue = new RunQueue(store, opts, bus, executor);
   const shutdown = new AbortController();
-  const services: Services = { store, sqlite, opts, queue, bus, shutdown: shutdown.signal };
+  const services: Services = { store, ...(sqlite ? { sqlite } : {}), opts, queue, bus, shutdown: shutdown.signal };
 
   const app = Fastify({ logger: opts.logger, bodyLimit: opts.bodyLimit, routerOptions: { maxParamLength: 5000 } });
   if (opts.token) requireToken(app, opts.token);
@@ -70,7 +60,7 @@ export async function createServer(options: ServerOptions = {}): Promise<Ws2sSer
   });
   await registerTrpc(app, services);
   registerRunFiles(app, services);
-  app.get("/api/health", async () => ({ ok: true, running: queue.running().size, concurrency: opts.concurrency, gpus: opts.gpus }));
+  app.get("/api/health", async () => ({ ok: true, running: queue.running().size, concurrency: opts.concurrency, gpus: opts.gpus, executor: executor.name, store: store.dialect }));
   const handler = opts.web === false ? null : await (opts.web === true ? loadWebHandler() : opts.web());
   const runExists = async (id: string) => {
     try {
@@ -82,12 +72,12 @@ export async function createServer(options: ServerOptions = {}): Promise<Ws2sSer
   };
   const web = handler ? (mountWeb(app, handler, runExists), true) : false;
 
-  let started = false;
+  let started: Promise<void> | undefined;
   let closed = false;
   const start = () => {
-    if (started || closed) return;
-    started = true;
-    queue.start();
+    if (closed) return Promise.resolve();
+    started ??= queue.start();
+    return started;
   };
   return {
     app,
@@ -97,17 +87,18 @@ export async function createServer(options: ServerOptions = {}): Promise<Ws2sSer
     start,
     async listen() {
       const url = await app.listen({ host: opts.host, port: opts.port });
-      start();
+      await start();
       return url;
     },
     async close() {
       if (closed) return;
       closed = true;
+      await started?.catch(() => undefined);
       await queue.close(); // running runs end with their terminal event first
       shutdown.abort(); // then every other open stream (e.g. of a queued run) ends
       await app.close();
-      sqlite.close();
-      lease?.release();
+      await store.close();
+      release();
     },
   };
 }

@@ -8,15 +8,21 @@ import { pgrByMethod } from "./compare.js";
 import { DatabaseInUseError } from "./db/lease.js";
 import { openDb } from "./db/open.js";
 import { OptionsError, REPO_ROOT } from "./options.js";
-import { RunStore } from "./store/runs.js";
+import { isPostgresUrl, redactUrl } from "./redact.js";
+import { PgStore } from "./store/pg/store.js";
+import { SqliteStore } from "./store/sqlite.js";
 
 const USAGE = `usage:
   ws2s run CONFIG.json [--out DIR]        run one experiment headless (no server), printing progress
-  ws2s serve [--port 8787] [--host 127.0.0.1] [--db PATH] [--runs DIR] [--data DIR]... [--concurrency N]
+  ws2s serve [--port 8787] [--host 127.0.0.1] [--db PATH|postgres://...] [--runs DIR] [--data DIR]...
+             [--concurrency N] [--executor local|slurm] [--partition P] [--account A]
              [--allow-remote-code] [--no-web]
                                           start the API (and the web app when built); a host other than
-                                          127.0.0.1 needs WS2S_TOKEN
-  ws2s ls [--db PATH] [--limit 50]        list runs stored in the database`;
+                                          127.0.0.1 needs WS2S_TOKEN. --db postgres://… (or WS2S_DB) keeps the
+                                          store in PostgreSQL (several servers may share it); --executor slurm
+                                          runs each job with sbatch (--concurrency: jobs at once)
+  ws2s ls [--db PATH|postgres://...] [--limit 50]
+                                          list runs stored in the database`;
 
 const DEFAULT_DB = resolve(REPO_ROOT, ".ws2s/ws2s.db");
 
@@ -91,25 +97,34 @@ async function serveCommand(args: string[]): Promise<void> {
     options: {
       port: { type: "string", default: "8787" },
       host: { type: "string", default: "127.0.0.1" },
-      db: { type: "string", default: DEFAULT_DB },
+      // WS2S_DB keeps a PostgreSQL password out of the process list.
+      db: { type: "string", default: process.env.WS2S_DB || DEFAULT_DB },
       runs: { type: "string" },
       data: { type: "string", multiple: true },
       concurrency: { type: "string" },
+      executor: { type: "string", default: "local" },
+      partition: { type: "string" },
+      account: { type: "string" },
       "allow-remote-code": { type: "boolean", default: false },
       "no-web": { type: "boolean", default: false },
     },
   });
+  const executor = values.executor;
+  if (executor !== "local" && executor !== "slurm") fail(`unknown --executor "${executor}"; use local or slurm`);
+  if ((values.partition || values.account) && values.executor !== "slurm") fail("--partition and --account are for --executor slurm");
   const server = await createServer({
     port: Number(values.port),
     host: values.host,
-    dbPath: resolve(values.db),
+    ...(isPostgresUrl(values.db) ? { dbUrl: values.db } : { dbPath: resolve(values.db) }),
+    executor,
+    slurm: { ...(values.partition ? { partition: values.partition } : {}), ...(values.account ? { account: values.account } : {}) },
     ...(values.runs ? { runsRoot: resolve(values.runs) } : {}),
     ...(values.data ? { dataRoots: values.data.map((d) => resolve(d)) } : {}),
     ...(values.concurrency ? { concurrency: Number(values.concurrency) } : {}),
     allowRemoteCode: values["allow-remote-code"],
     web: !values["no-web"],
   }).catch((e: unknown) => {
-    if (e instanceof OptionsError || e instanceof DatabaseInUseError) fail(e.message, 1);
+    if (e instanceof OptionsError || e instanceof DatabaseInUseError) fail(redactUrl(e.message), 1);
     throw e;
   });
   let url: string;
@@ -123,7 +138,7 @@ async function serveCommand(args: string[]): Promise<void> {
     }
     throw e;
   }
-  process.stdout.write(`ws2s serving ${url} (API at ${url}/trpc${server.web ? ", web app at /" : "; web app not built"}); db ${server.options.dbPath}\n`);
+  process.stdout.write(`ws2s serving ${url} (API at ${url}/trpc${server.web ? ", web app at /" : "; web app not built"}); db ${server.options.dbUrl ? redactUrl(server.options.dbUrl) : server.options.dbPath}; executor ${executor}\n`);
   // Open event streams end and running runs are recorded as interrupted; a second signal, or 5 s
   // without finishing, exits at once.
   let stopping = false;
@@ -141,17 +156,20 @@ async function serveCommand(args: string[]): Promise<void> {
   process.on("SIGHUP", stop);
 }
 
-function lsCommand(args: string[]): void {
-  const { values } = parseArgs({ args, options: { db: { type: "string", default: DEFAULT_DB }, limit: { type: "string", default: "50" } } });
-  const sqlite = openDb(resolve(values.db));
-  const rows = new RunStore(sqlite).listNamed(Number(values.limit));
+async function lsCommand(args: string[]): Promise<void> {
+  const { values } = parseArgs({ args, options: { db: { type: "string", default: process.env.WS2S_DB || DEFAULT_DB }, limit: { type: "string", default: "50" } } });
+  const store = isPostgresUrl(values.db)
+    ? await PgStore.connect(values.db).catch((e: unknown) => fail(redactUrl((e as Error).message), 1))
+    : new SqliteStore(openDb(resolve(values.db)));
+  const rows = await store.runs.listNamed(Number(values.limit));
   if (rows.length === 0) process.stdout.write("no runs\n");
   for (const r of rows) {
     const when = new Date(r.createdAt).toISOString().slice(0, 19).replace("T", " ");
     const note = r.reason ? `  ${r.reason.split("\n")[0]?.slice(0, 80)}` : "";
-    process.stdout.write(`${r.id}  ${r.status.padEnd(11)} ${when}  ${r.parentId ? "  " : ""}${r.experimentName}${note}\n`);
+    const where = r.jobId ? `  [${r.executor} ${r.jobId}${r.jobState ? ` ${r.jobState}` : ""}]` : "";
+    process.stdout.write(`${r.id}  ${r.status.padEnd(11)} ${when}  ${r.parentId ? "  " : ""}${r.experimentName}${where}${note}\n`);
   }
-  sqlite.close();
+  await store.close();
 }
 
 const COMMANDS: Record<string, (args: string[]) => void | Promise<void>> = { run: runCommand, serve: serveCommand, ls: lsCommand };

@@ -1,6 +1,7 @@
 import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { WebHandler } from "./http/web.js";
+import type { Executor } from "./executors/executor.js";
 import { detectGpus } from "./queue/gpus.js";
 
 /** The repository root (apps/server/src → ../../..). */
@@ -9,6 +10,16 @@ export const REPO_ROOT = resolve(fileURLToPath(new URL("../../..", import.meta.u
 export interface ServerOptions {
   /** SQLite file; default <repo>/.ws2s/ws2s.db (":memory:" for throwaway tests). */
   dbPath?: string;
+  /** A PostgreSQL URL (postgres://user:password@host:port/db): the store lives there instead of in dbPath. */
+  dbUrl?: string;
+  /** Where runs execute: "local" (runner processes on this machine, the default), "slurm", or an Executor (tests, embedding). */
+  executor?: "local" | "slurm" | Executor;
+  /** SLURM defaults for every job (a run's config `resources` overrides the partition). */
+  slurm?: SlurmOptions;
+  /** How often the queue heartbeats and polls a shared database or a cluster (ms; default 2000). */
+  pollMs?: number;
+  /** A server silent this long has its runs recovered by another (ms; default 30000). */
+  staleMs?: number;
   host?: string;
   port?: number;
   /** Required when host is not loopback; default WS2S_TOKEN. When set it is always checked. */
@@ -37,13 +48,26 @@ export interface ServerOptions {
   jobFor?: (run: { id: string; config: unknown; outDir: string }) => { job: string; params: unknown };
 }
 
-export type ResolvedOptions = Required<Omit<ServerOptions, "token" | "gpus">> & { token: string | undefined; gpus: string[] };
+export interface SlurmOptions {
+  partition?: string;
+  account?: string;
+}
+
+export type ResolvedOptions = Required<Omit<ServerOptions, "token" | "gpus" | "dbUrl" | "slurm">> & {
+  token: string | undefined;
+  gpus: string[];
+  dbUrl: string | undefined;
+  slurm: SlurmOptions;
+};
 
 /** A server option that cannot work, said in one sentence (the CLI prints it without a stack). */
 export class OptionsError extends Error {}
 
 export function resolveOptions(o: ServerOptions): ResolvedOptions {
-  const gpus = o.gpus ?? detectGpus();
+  const executor = o.executor ?? "local";
+  // A cluster places jobs on its own GPUs: this machine's are not the runs' slots.
+  const local = executor === "local" || (typeof executor === "object" && executor.usesLocalGpus);
+  const gpus = local ? (o.gpus ?? detectGpus()) : [];
   const host = o.host ?? "127.0.0.1";
   const token = o.token ?? (process.env.WS2S_TOKEN || undefined);
   if (!isLoopback(host) && !token) {
@@ -51,6 +75,11 @@ export function resolveOptions(o: ServerOptions): ResolvedOptions {
   }
   return {
     dbPath: o.dbPath ?? resolve(REPO_ROOT, ".ws2s/ws2s.db"),
+    dbUrl: o.dbUrl,
+    executor,
+    slurm: o.slurm ?? {},
+    pollMs: o.pollMs ?? 2000,
+    staleMs: o.staleMs ?? 30_000,
     host,
     port: o.port ?? 8787,
     token,
@@ -58,7 +87,8 @@ export function resolveOptions(o: ServerOptions): ResolvedOptions {
     dataRoots: (o.dataRoots ?? [resolve(REPO_ROOT, "data"), resolve(REPO_ROOT, "experiments")]).map((r) => resolve(r)),
     allowRemoteCode: o.allowRemoteCode ?? false,
     gpus,
-    concurrency: o.concurrency ?? Math.max(1, gpus.length),
+    // On a cluster: how many jobs are submitted at once.
+    concurrency: o.concurrency ?? (local ? Math.max(1, gpus.length) : 16),
     bodyLimit: o.bodyLimit ?? 2 * 1024 * 1024,
     web: o.web ?? false,
     logger: o.logger ?? false,

@@ -17,11 +17,24 @@ function inside(root: string, path: string): boolean {
  */
 export function scrubPaths(text: string, roots: { dataRoots: readonly string[]; runsRoot: string }): string {
   const mine = [...roots.dataRoots, roots.runsRoot];
-  return text.replace(PATH, (_m, lead: string, path: string) => {
+  return redactUrl(text).replace(PATH, (_m, lead: string, path: string) => {
     if (mine.some((r) => inside(r, path))) return lead + path;
     const site = path.indexOf("/site-packages/");
     if (site !== -1) return `${lead}<site-packages>/${path.slice(site + "/site-packages/".length)}`;
     if (inside(REPO_ROOT, path)) return `${lead}<repo>/${relative(REPO_ROOT, path)}`;
     return `${lead}…/${path.split("/").filter(Boolean).at(-1) ?? ""}`;
   });
+}
+
+/** Whether `--db` names a PostgreSQL database rather than an SQLite file. */
+export function isPostgresUrl(db: string): boolean {
+  return /^postgres(ql)?:\/\//i.test(db);
+}
+
+// user:password@ in a URL's authority; the password is what is hidden.
+const URL_PASSWORD = /\b([a-z][a-z0-9+.-]*:\/\/[^\s:/@]*):[^\s@/]*@/gi;
+
+/** `text` with the password of every URL in it replaced by "***" (postgres://ws2s:***@db:5432/ws2s). */
+export function redactUrl(text: string): string {
+  return text.replace(URL_PASSWORD, "$1:***@");
 }

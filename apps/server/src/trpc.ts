@@ -10,8 +10,8 @@ import type { Store } from "./store/store.js";
 /** What every procedure can reach: storage, the queue, live events, the server's options. */
 export interface Services {
   store: Store;
-  /** The connection under `store`, for tests and benchmarks that seed rows directly. */
-  sqlite: Database.Database;
+  /** The SQLite connection under `store` (absent on PostgreSQL), for tests and benchmarks that seed rows directly. */
+  sqlite?: Database.Database;
   opts: ResolvedOptions;
   queue: RunQueue;
   bus: RunBus;

@@ -144,7 +144,7 @@ describe("experiments", () => {
 
   it("filters by text, tag and status, sorts by a stored metric, and pages with a cursor", async () => {
     const ids: string[] = [];
-    const record = summaryWriter(s.services.sqlite);
+    const record = summaryWriter(s.services.sqlite!);
     for (let i = 0; i < 5; i++) {
       const { id } = await api(s).experiment.create({ config: { ...TINY_CONFIG, name: `exp ${i}`, tags: i % 2 ? ["odd"] : ["even"] } });
       ids.push(id);
@@ -175,7 +175,7 @@ describe("experiments", () => {
     const one = fixture("classification");
     delete one.summary.methods.edl;
     const two = fixture("classification-2seeds");
-    const set = s.services.sqlite.prepare("UPDATE runs SET result = ? WHERE id = ?");
+    const set = s.services.sqlite!.prepare("UPDATE runs SET result = ? WHERE id = ?");
     set.run(JSON.stringify(one), a.id);
     set.run(JSON.stringify(two), child);
     const r = await api(s).experiment.compare({ runIds: [a.id, child] });
@@ -251,8 +251,8 @@ describe("runs", () => {
     const { id } = await api(s).experiment.create({ config: TINY_CONFIG });
     const a = await api(s).run.start({ experimentId: id });
     const b = await api(s).run.start({ experimentId: id });
-    s.services.sqlite.prepare("UPDATE runs SET status = 'running' WHERE id = ?").run(a.id); // as if it were executing
-    s.services.sqlite.prepare("INSERT INTO events (run_id, seq, type, data) VALUES (?, 0, 'log', ?)").run(a.id, JSON.stringify({ type: "log", seq: 0, t: 0, level: "info", message: "started" }));
+    s.services.sqlite!.prepare("UPDATE runs SET status = 'running' WHERE id = ?").run(a.id); // as if it were executing
+    s.services.sqlite!.prepare("INSERT INTO events (run_id, seq, type, data) VALUES (?, 0, 'log', ?)").run(a.id, JSON.stringify({ type: "log", seq: 0, t: 0, level: "info", message: "started" }));
     await s.close();
     s = await server(sb, { concurrency: 0 });
     expect(await api(s).run.get({ id: a.id })).toMatchObject({ status: "interrupted", reason: expect.stringMatching(/retry/) });

@@ -107,7 +107,7 @@ describe("run queue", () => {
     const run = await waitForStatus(s, runId, ["succeeded", "failed"]);
     expect(run.reason).toBe("ValueError: cannot open …/weights.bin");
     expect(run.traceback).toMatch(/<repo>\/python\/src\/ws2s\//);
-    const events = s.services.sqlite.prepare("SELECT data FROM events WHERE run_id = ?").pluck().all(runId) as string[];
+    const events = s.services.sqlite!.prepare("SELECT data FROM events WHERE run_id = ?").pluck().all(runId) as string[];
     for (const text of [run.reason!, run.traceback!, ...events]) {
       expect(text).not.toContain(REPO_ROOT);
       expect(text).not.toContain("/opt/private");

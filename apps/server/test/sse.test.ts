@@ -80,7 +80,7 @@ describe("run.events over SSE", () => {
     const stream = readSse(eventsUrl(runId, "&token=s3cret"), {}, isDone);
     await until(() => (s.services.queue.running().get(runId) ? true : undefined), 30_000, "runner");
     await until(async () => {
-      const n = s.services.sqlite.prepare("SELECT count(*) FROM events WHERE run_id = ?").pluck().get(runId) as number;
+      const n = s.services.sqlite!.prepare("SELECT count(*) FROM events WHERE run_id = ?").pluck().get(runId) as number;
       return n > 0 ? true : undefined;
     }, 30_000, "first event");
     await s.services.queue.cancel(runId);

@@ -23,8 +23,8 @@ describe("metric downsampling", () => {
   values[67_890] = -9;
   const reader = seriesDb(values);
 
-  it("keeps at most maxPoints real points, in step order, including the extremes", () => {
-    const s = reader.series("r", "loss", { maxPoints: 100 });
+  it("keeps at most maxPoints real points, in step order, including the extremes", async () => {
+    const s = await reader.series("r", "loss", { maxPoints: 100 });
     expect(s).toMatchObject({ total: 100_000, downsampled: true });
     expect(s.points.length).toBeLessThanOrEqual(100);
     expect(s.points.length).toBeGreaterThan(80);
@@ -35,17 +35,17 @@ describe("metric downsampling", () => {
     expect(s.points).toContainEqual({ step: 67_890, value: -9 });
   });
 
-  it("downsamples a step window from the raw points or rollups alike", () => {
+  it("downsamples a step window from the raw points or rollups alike", async () => {
     for (const [fromStep, toStep] of [[12_000, 12_600], [10_000, 40_000]] as const) {
-      const s = reader.series("r", "loss", { maxPoints: 50, fromStep, toStep });
+      const s = await reader.series("r", "loss", { maxPoints: 50, fromStep, toStep });
       expect(s.points.length).toBeLessThanOrEqual(50);
       expect(s.points.every((p) => p.step >= fromStep && p.step <= toStep)).toBe(true);
       expect(s.points).toContainEqual({ step: 12_345, value: 9 });
     }
   });
 
-  it("returns a short series raw", () => {
-    const s = seriesDb([3, 1, 2]).series("r", "loss", { maxPoints: 10 });
+  it("returns a short series raw", async () => {
+    const s = await seriesDb([3, 1, 2]).series("r", "loss", { maxPoints: 10 });
     expect(s).toEqual({ key: "loss", total: 3, downsampled: false, points: [{ step: 0, value: 3 }, { step: 1, value: 1 }, { step: 2, value: 2 }] });
   });
 });

@@ -34,10 +34,12 @@ const COLUMNS: Column<RunRowView>[] = [
     render: (r) => (r.pgr === null ? "—" : <span title={`${r.top}: ${fmt(r.pgr)} [${fmt(r.pgrLow)}, ${fmt(r.pgrHigh)}]`}>{`${fmt(r.pgr)} [${fmt(r.pgrLow)}, ${fmt(r.pgrHigh)}]`}</span>),
   },
   { id: "duration", label: "Duration", width: "76px", value: (r) => r.duration, numeric: true, render: (r) => fmtDuration(r.duration) },
+  { id: "executor", label: "Executor", width: "110px", value: (r) => r.executor, render: (r) => <span title={r.executor} data-testid="executor">{r.executor}</span> },
   { id: "sweep", label: "Sweep", width: "minmax(70px, 0.8fr)", value: (r) => r.sweep },
   { id: "created", label: "Created", width: "118px", value: (r) => r.created, render: (r) => shortDate(r.created) },
 ];
-const DEFAULT_HIDDEN = ["tags", "kind"];
+// The executor column is hidden while every run is local; it shows itself once a run went to SLURM.
+const DEFAULT_HIDDEN = ["tags", "kind", "executor"];
 const DEFAULT_SORT: Sort = { id: "seq", dir: -1 };
 
 export default function ExperimentsPage() {
@@ -102,7 +104,8 @@ function Experiments() {
   });
   const experiments = useQuery({ ...trpc.experiment.list.queryOptions({ limit: 200 }), enabled: url.group, refetchInterval: 4000 });
   const all = useMemo(() => (q.data?.pages ?? []).flatMap((p) => p.items.map(toRowView)), [q.data]);
-  const columns = COLUMNS.filter((c) => !hidden.has(c.id));
+  const remote = all.some((r) => r.executor !== "" && !r.executor.startsWith("local"));
+  const columns = COLUMNS.filter((c) => !hidden.has(c.id) || (c.id === "executor" && remote));
   const terms = useMemo(() => parseFilter(url.q), [url.q]);
   const rows = useMemo(() => {
     const everything = (r: RunRowView) => COLUMNS.map((c) => String(c.value(r) ?? "")).join(" ");

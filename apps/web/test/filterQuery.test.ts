@@ -4,7 +4,7 @@ import type { RunRowView } from "../src/lib/runRow";
 
 const row = (over: Partial<RunRowView>): RunRowView => ({
   id: "run_1", seq: 1, experimentId: "exp_1", name: "demo", status: "succeeded", kind: "classification", task: "builtin:synonyms",
-  methods: "naive, edl", losses: "xent, edl", tags: "demo, unit", sweep: "", parentId: null, created: 0, duration: 1, weak: 0.6,
+  methods: "naive, edl", losses: "xent, edl", tags: "demo, unit", sweep: "", parentId: null, executor: "local", created: 0, duration: 1, weak: 0.6,
   ceiling: 0.9, best: null, top: "edl", bestAcc: 0.8, pgr: 0.4, pgrLow: 0.2, pgrHigh: 0.6, ...over,
 });
 const all = (r: RunRowView) => Object.values(r).join(" ");

@@ -44,6 +44,14 @@ export const runs = sqliteTable("runs", {
   createdAt: integer("created_at").notNull(),
   startedAt: integer("started_at"),
   finishedAt: integer("finished_at"),
+  /** "local" or "slurm"; null until the run starts. */
+  executor: text("executor"),
+  /** The engine's id for the run's job (SLURM's job id); null for local runs. */
+  jobId: text("job_id"),
+  /** The engine's state, e.g. "PENDING (Resources)" or "RUNNING". */
+  jobState: text("job_state"),
+  /** The server that started the run. */
+  owner: text("owner"),
 });
 
 export const metrics = sqliteTable(
@@ -133,6 +141,14 @@ export const experimentMetrics = sqliteTable(
   },
   (t) => [primaryKey({ columns: [t.experimentId, t.key] })],
 );
+
+export const servers = sqliteTable("servers", {
+  id: text("id").primaryKey(),
+  host: text("host").notNull(),
+  pid: integer("pid").notNull(),
+  startedAt: integer("started_at").notNull(),
+  heartbeatAt: integer("heartbeat_at").notNull(),
+});
 
 export const schemaVersion = sqliteTable("schema_version", {
   version: integer("version").primaryKey(),

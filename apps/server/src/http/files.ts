@@ -22,7 +22,7 @@ export function registerRunFiles(app: FastifyInstance, services: Services): void
   app.get<{ Params: { id: string; "*": string } }>("/api/runs/:id/files/*", async (req, reply) => {
     let run;
     try {
-      run = services.store.runs.get(req.params.id);
+      run = await services.store.runs.get(req.params.id);
     } catch {
       return reply.code(404).send({ error: `run "${req.params.id}" does not exist` });
     }

@@ -1,5 +1,6 @@
 import { JobCancelledError, PythonError, RunnerCrashedError } from "@ws2s/bridge";
 import { pgrByMethod } from "../compare.js";
+import { ExecutorJobError } from "../executors/executor.js";
 import type { StatusChange } from "../store/runs.js";
 
 /** How a job's rejection is recorded: the Python error and traceback, or the runner's stderr tail. */
@@ -13,6 +14,7 @@ export function failureOf(e: unknown): StatusChange {
     const how = e.signal ? `signal ${e.signal}` : `exit code ${e.exitCode}`;
     return { status: "failed", errorType: "RunnerCrashed", reason: `runner crashed (${how})`, traceback: e.stderrTail };
   }
+  if (e instanceof ExecutorJobError) return { status: "failed", errorType: e.state, reason: e.message, traceback: null };
   const err = e instanceof Error ? e : new Error(String(e));
   return { status: "failed", errorType: err.name, reason: err.message, traceback: err.stack ?? null };
 }

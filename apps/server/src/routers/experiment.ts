@@ -9,9 +9,9 @@ import { resolveConfig } from "../validate.js";
 const ListInput = ExperimentListInput.optional().transform((v) => v ?? ExperimentListInput.parse({}));
 
 export const experimentRouter = router({
-  create: procedure.input(ExperimentCreateInput).mutation(({ ctx, input }) => {
+  create: procedure.input(ExperimentCreateInput).mutation(async ({ ctx, input }) => {
     const config = resolveConfig(input.config, ctx.opts);
-    const row = ctx.store.experiments.create(config);
+    const row = await ctx.store.experiments.create(config);
     return { id: row.id };
   }),
 
@@ -19,11 +19,11 @@ export const experimentRouter = router({
 
   get: procedure.input(RunIdInput).query(({ ctx, input }) => ctx.store.experiments.get(input.id)),
 
-  clone: procedure.input(ExperimentCloneInput).mutation(({ ctx, input }) => {
-    const source = ctx.store.experiments.get(input.id);
+  clone: procedure.input(ExperimentCloneInput).mutation(async ({ ctx, input }) => {
+    const source = await ctx.store.experiments.get(input.id);
     const overrides = input.name ? { ...input.overrides, name: input.name } : input.overrides;
     const config = resolveConfig(applyOverrides(source.config, overrides), ctx.opts, ["overrides"]);
-    const row = ctx.store.experiments.create(config, source.id);
+    const row = await ctx.store.experiments.create(config, source.id);
     return { id: row.id };
   }),
 

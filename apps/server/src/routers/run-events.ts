@@ -7,7 +7,8 @@ import type { Services } from "../trpc.js";
  * A run's events as an SSE stream of tracked(seq, event): first the stored events after
  * `lastEventId` (so a reconnecting client resumes where it dropped), then live ones, ending after
  * the run's done/error event, or when the client goes or the server stops. Subscribes before reading
- * storage so nothing falls in between.
+ * storage so nothing falls in between. On a shared (PostgreSQL) store the job may run on another
+ * server, so a quiet stream also reads new events from the store every pollMs.
  */
 export async function* runEvents(
   ctx: Services,
@@ -15,7 +16,7 @@ export async function* runEvents(
   signal: AbortSignal | undefined,
 ) {
   // A sweep's parent runs no job, so it has no events of its own (its children do).
-  if (ctx.store.runs.get(input.id).sweep) return;
+  if ((await ctx.store.runs.get(input.id)).sweep) return;
   let after = input.lastEventId ? Number.parseInt(input.lastEventId, 10) : -1;
   if (!Number.isFinite(after)) after = -1;
   const inbox: (readonly Ws2sEvent[] | "end")[] = [];
@@ -29,29 +30,44 @@ export async function* runEvents(
   ctx.shutdown.addEventListener("abort", onAbort);
   const stopped = () => signal?.aborted === true || ctx.shutdown.aborted;
   try {
-    const replay = function* () {
-      for (const e of ctx.store.events.after(input.id, after)) {
+    const replay = async function* () {
+      for await (const e of ctx.store.events.after(input.id, after)) {
         after = e.seq;
         yield e;
       }
     };
-    for (const e of replay()) {
+    for await (const e of replay()) {
       yield tracked(String(e.seq), e);
       if (isTerminalEvent(e)) return;
     }
-    if (TERMINAL_STATUSES.includes(ctx.store.runs.get(input.id).status as RunStatus)) {
-      for (const e of replay()) yield tracked(String(e.seq), e);
+    if (TERMINAL_STATUSES.includes((await ctx.store.runs.get(input.id)).status as RunStatus)) {
+      for await (const e of replay()) yield tracked(String(e.seq), e);
       return;
     }
+    // On a shared database another server may run the job: its events reach this one only through
+    // the store, so a quiet stream also re-reads the store every pollMs (SQLite: the bus is enough).
+    const pollMs = ctx.store.exclusive ? undefined : ctx.opts.pollMs;
     while (!stopped()) {
       const batch = inbox.shift();
       if (batch === undefined) {
-        await new Promise<void>((resolve) => (wake = resolve));
+        let timer: NodeJS.Timeout | undefined;
+        const polled = await new Promise<boolean>((resolve) => {
+          wake = () => resolve(false);
+          if (pollMs !== undefined) timer = setTimeout(() => resolve(true), pollMs);
+        });
+        clearTimeout(timer);
         wake = undefined;
+        if (polled) {
+          for await (const e of replay()) {
+            yield tracked(String(e.seq), e);
+            if (isTerminalEvent(e)) return;
+          }
+          if (TERMINAL_STATUSES.includes((await ctx.store.runs.get(input.id)).status as RunStatus)) return;
+        }
         continue;
       }
       if (batch === "end") {
-        for (const e of replay()) yield tracked(String(e.seq), e);
+        for await (const e of replay()) yield tracked(String(e.seq), e);
         return;
       }
       for (const e of batch) {

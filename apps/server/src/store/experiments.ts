@@ -20,15 +20,39 @@ export interface ExperimentListItem {
   sortValue: number | null;
 }
 
-type Row = Omit<ExperimentListItem, "tags" | "archived" | "sortValue"> & { tags: string; archived: number; sort_value: number | null };
+export type ListRow = Omit<ExperimentListItem, "tags" | "archived" | "sortValue"> & { tags: string; archived: number; sort_value: number | null };
 
-type ListInput = Required<Pick<ExperimentListInput, "includeArchived" | "sortBy" | "order" | "limit">> &
+export type ExperimentListQuery = Required<Pick<ExperimentListInput, "includeArchived" | "sortBy" | "order" | "limit">> &
   Pick<ExperimentListInput, "text" | "tag" | "status" | "cursor">;
 
 const COLUMNS = `id, name, kind, description, tags, config, archived, cloned_from AS clonedFrom, last_run_id AS lastRunId,
   last_status AS lastStatus, created_at AS createdAt, updated_at AS updatedAt`;
 
 type RawExperiment = Omit<ExperimentRow, "tags" | "config" | "archived"> & { tags: string; config: string; archived: number };
+
+/** The row a new experiment starts as. */
+export function newExperimentRow(config: ExperimentConfig, clonedFrom: string | null): ExperimentRow {
+  const now = Date.now();
+  return {
+    id: newId("exp"),
+    name: config.name,
+    kind: config.kind,
+    description: config.description,
+    tags: config.tags,
+    config: config as unknown as Record<string, unknown>,
+    archived: false,
+    clonedFrom,
+    lastRunId: null,
+    lastStatus: null,
+    createdAt: now,
+    updatedAt: now,
+  };
+}
+
+/** A listed row as the API returns it (tags parsed, archived a boolean, the sort value named). */
+export function toListItem({ sort_value, ...r }: ListRow): ExperimentListItem {
+  return { ...r, tags: JSON.parse(r.tags) as string[], archived: r.archived === 1, sortValue: sort_value };
+}
 
 /** Experiments: creation, archiving, lookups and the filtered, sorted list. */
 export class ExperimentStore {
@@ -46,21 +70,7 @@ export class ExperimentStore {
   }
 
   create(config: ExperimentConfig, clonedFrom: string | null = null): ExperimentRow {
-    const now = Date.now();
-    const row: ExperimentRow = {
-      id: newId("exp"),
-      name: config.name,
-      kind: config.kind,
-      description: config.description,
-      tags: config.tags,
-      config: config as unknown as Record<string, unknown>,
-      archived: false,
-      clonedFrom,
-      lastRunId: null,
-      lastStatus: null,
-      createdAt: now,
-      updatedAt: now,
-    };
+    const row = newExperimentRow(config, clonedFrom);
     this.insert.run({ ...row, tags: JSON.stringify(row.tags), config: JSON.stringify(row.config) });
     return row;
   }
@@ -82,7 +92,7 @@ export class ExperimentStore {
    * stored summary metric (e.g. "pgr/edl": best value over the experiment's runs; missing sorts last).
    * The cursor is the offset of the next page.
    */
-  list(input: ListInput): { items: ExperimentListItem[]; nextCursor: string | null } {
+  list(input: ExperimentListQuery): { items: ExperimentListItem[]; nextCursor: string | null } {
     const where: string[] = [];
     const params: Record<string, unknown> = {};
     if (!input.includeArchived) where.push("e.archived = 0");
@@ -105,10 +115,10 @@ export class ExperimentStore {
       e.last_status AS lastStatus, e.created_at AS createdAt,
       (SELECT count(*) FROM runs r WHERE r.experiment_id = e.id) AS runCount`;
     const want = input.limit + 1;
-    let rows: Row[];
+    let rows: ListRow[];
     if (input.sortBy === "created") {
       rows = this.statements.get(`SELECT ${columns}, NULL AS sort_value FROM experiments e WHERE 1 ${filter} ORDER BY e.created_at ${dir}, e.id ${dir} LIMIT @limit OFFSET @offset`)
-        .all({ ...params, limit: want, offset }) as Row[];
+        .all({ ...params, limit: want, offset }) as ListRow[];
     } else {
       // Experiments with the metric come first, best first (walking the (key, value) index); the rest follow, newest first.
       const col = input.order === "asc" ? "min_value" : "max_value";
@@ -116,7 +126,7 @@ export class ExperimentStore {
       rows = this.statements.get(
         `SELECT ${columns}, m.${col} AS sort_value FROM experiment_metrics m JOIN experiments e ON e.id = m.experiment_id
          WHERE m.key = @sortKey ${filter} ORDER BY m.${col} ${dir}, e.id LIMIT @limit OFFSET @offset`,
-      ).all({ ...p, limit: want, offset }) as Row[];
+      ).all({ ...p, limit: want, offset }) as ListRow[];
       if (rows.length < want) {
         const ranked = this.statements.get(`SELECT count(*) FROM experiment_metrics m JOIN experiments e ON e.id = m.experiment_id WHERE m.key = @sortKey ${filter}`)
           .pluck()
@@ -125,16 +135,11 @@ export class ExperimentStore {
           `SELECT ${columns}, NULL AS sort_value FROM experiments e
            WHERE NOT EXISTS (SELECT 1 FROM experiment_metrics m WHERE m.experiment_id = e.id AND m.key = @sortKey) ${filter}
            ORDER BY e.created_at DESC, e.id DESC LIMIT @limit OFFSET @offset`,
-        ).all({ ...p, limit: want - rows.length, offset: Math.max(0, offset - ranked) }) as Row[];
+        ).all({ ...p, limit: want - rows.length, offset: Math.max(0, offset - ranked) }) as ListRow[];
         rows = [...rows, ...rest];
       }
     }
-    const page = rows.slice(0, input.limit).map(({ sort_value, ...r }) => ({
-      ...r,
-      tags: JSON.parse(r.tags) as string[],
-      archived: r.archived === 1,
-      sortValue: sort_value,
-    }));
+    const page = rows.slice(0, input.limit).map(toListItem);
     return { items: page, nextCursor: rows.length > input.limit ? String(offset + input.limit) : null };
   }
 }

@@ -7,7 +7,7 @@ export const ROLLUP_LEVELS = [4, 8, 12] as const;
 
 type Rollup = Envelope & { n: number; key: string; level: number; bucket: number };
 
-interface SeriesDelta {
+export interface SeriesDelta {
   n: number;
   minStep: number;
   maxStep: number;
@@ -108,7 +108,7 @@ class RowInserter {
   }
 }
 
-function addToSeries(series: Map<string, SeriesDelta>, key: string, step: number, value: number): void {
+export function addToSeries(series: Map<string, SeriesDelta>, key: string, step: number, value: number): void {
   const s = series.get(key);
   if (!s) {
     series.set(key, { n: 1, minStep: step, maxStep: step, lastStep: step, lastValue: value });
@@ -125,7 +125,7 @@ function addToSeries(series: Map<string, SeriesDelta>, key: string, step: number
  * The rollup rows a batch touches. Steps mostly arrive in order, so each series keeps its open
  * bucket per level and only looks up a map when a point falls into another bucket.
  */
-class RollupBatch {
+export class RollupBatch {
   private readonly open = new Map<string, Rollup[]>();
   private readonly closed = new Map<string, Rollup>();
 

@@ -1,50 +1,108 @@
-import type { Ws2sEvent } from "@ws2s/schema";
-import type Database from "better-sqlite3";
-import { EventStore } from "./events.js";
-import { ExperimentStore } from "./experiments.js";
-import { IngestWriter } from "./ingest.js";
-import { MetricReader } from "./metrics.js";
-import { RunStore } from "./runs.js";
-import { summaryWriter } from "./summaries.js";
+import type { ExperimentConfig, RunStatus, Ws2sEvent } from "@ws2s/schema";
+import type { ExperimentRow, RunRow } from "../db/schema.js";
+import type { ExperimentListQuery, ExperimentListItem } from "./experiments.js";
+import type { SeriesQuery, SeriesView } from "./metrics.js";
+import type { NamedRun, NewRun, RunFilter, StatusChange } from "./runs.js";
 
 export const INTERRUPTED = "the server stopped while this run was executing; retry it";
 
+export interface ReportedArtifact {
+  runId: string;
+  name: string;
+  path: string;
+  kind: string | null;
+  bytes: number | null;
+  createdAt: number;
+}
+
 /**
- * Every SQL statement of the server lives under store/, written one way: better-sqlite3 prepared
- * statements (prepared once per connection), with rows typed by db/schema.ts. Routers, the queue and
- * the CLI reach the database only through this.
+ * The server's storage, as routers, the queue and the CLI see it: one async interface with two
+ * implementations, SQLite (store/sqlite.ts, the embedded default) and PostgreSQL (store/pg/), so
+ * nothing above this knows which database it talks to.
  */
-export class Store {
-  readonly experiments: ExperimentStore;
-  readonly runs: RunStore;
-  readonly events: EventStore;
-  readonly metrics: MetricReader;
-  readonly ingest: IngestWriter;
-  readonly writeSummaries: (runId: string, experimentId: string, values: [string, number][]) => void;
-
-  constructor(readonly sqlite: Database.Database) {
-    this.experiments = new ExperimentStore(sqlite);
-    this.runs = new RunStore(sqlite);
-    this.events = new EventStore(sqlite);
-    this.metrics = new MetricReader(sqlite);
-    this.ingest = new IngestWriter(sqlite);
-    this.writeSummaries = summaryWriter(sqlite);
-  }
-
+export interface Store {
+  /** "sqlite" or "postgres". */
+  readonly dialect: "sqlite" | "postgres";
   /**
-   * After a restart: runs recorded as running lost their runner with the previous server. Each is
-   * marked interrupted (retryable) and its event stream ends with a terminal error event, so a
-   * client watching it stops waiting. Returns their ids.
+   * True when one server at a time uses the database (SQLite, under db/lease.ts): any run recorded as
+   * running by another server is an orphan. False when servers share it (PostgreSQL): a run is an
+   * orphan only once its server stops heartbeating.
    */
-  interruptOrphans(): string[] {
-    const ids = this.runs.runningIds();
-    for (const id of ids) {
-      if (!this.runs.transition(id, ["running"], { status: "interrupted", reason: INTERRUPTED, pid: null })) continue;
-      const last = this.events.lastOf(id);
-      if (last?.type === "done" || last?.type === "error") continue;
-      const end: Ws2sEvent = { type: "error", seq: (last?.seq ?? -1) + 1, t: Date.now() / 1000, error_type: "Interrupted", message: INTERRUPTED, traceback: "" };
-      this.ingest.append(id, [end]);
-    }
-    return ids;
-  }
+  readonly exclusive: boolean;
+  readonly servers: {
+    /** Records that a server is alive now. */
+    beat(s: { id: string; host: string; pid: number }): Promise<void>;
+    remove(id: string): Promise<void>;
+  };
+  readonly experiments: {
+    create(config: ExperimentConfig, clonedFrom?: string | null): Promise<ExperimentRow>;
+    get(id: string): Promise<ExperimentRow>;
+    setArchived(id: string, archived: boolean): Promise<ExperimentRow>;
+    list(input: ExperimentListQuery): Promise<{ items: ExperimentListItem[]; nextCursor: string | null }>;
+  };
+  readonly runs: {
+    get(id: string): Promise<RunRow>;
+    getMany(ids: readonly string[]): Promise<RunRow[]>;
+    list(f: RunFilter): Promise<{ items: RunRow[]; nextCursor: string | null }>;
+    listNamed(limit: number): Promise<NamedRun[]>;
+    insertRun(r: NewRun): Promise<RunRow>;
+    /** Moves a run to `change.status` only from one of `from`; false when it was not in one. */
+    transition(id: string, from: readonly RunStatus[], change: StatusChange): Promise<boolean>;
+    /**
+     * Claims the oldest queued run that executes a job: moves it to running (by `owner`) and returns
+     * it, atomically, so that no two servers on one database ever start the same run. When `fits`
+     * says the oldest run cannot start here yet, nothing is claimed (no younger run overtakes it).
+     */
+    claimNext(owner: string, fits?: (run: RunRow) => boolean): Promise<RunRow | undefined>;
+    /** Ids of runs recorded as running a job, optionally only those of one executor. */
+    runningIds(executor?: string): Promise<string[]>;
+    /**
+     * Running runs (that execute a job) whose owner is not `me` and has not heartbeaten since
+     * `staleBefore` (ms since the epoch; +Infinity: any other owner).
+     */
+    orphans(me: string, staleBefore: number): Promise<{ id: string; owner: string | null }[]>;
+    /** Makes `to` the owner of a running run still owned by `from`; false when another server was first. */
+    adopt(id: string, from: string | null, to: string): Promise<boolean>;
+    /** Records where a run executes (executor, its job id there, the engine's state) without changing its status. */
+    setExecution(id: string, e: ExecutionInfo): Promise<void>;
+  };
+  readonly events: {
+    /** A run's stored events with seq > after, oldest first. */
+    after(runId: string, after: number): AsyncIterable<Ws2sEvent>;
+    lastOf(runId: string): Promise<Ws2sEvent | undefined>;
+    reportedArtifacts(runId: string): Promise<ReportedArtifact[]>;
+  };
+  readonly metrics: {
+    keys(runId: string): Promise<string[]>;
+    series(runId: string, key: string, q: SeriesQuery): Promise<SeriesView>;
+  };
+  readonly ingest: {
+    /** Stores a batch of one run's events (and their metrics, artifacts, progress) in one transaction. */
+    append(runId: string, events: readonly Ws2sEvent[]): Promise<void>;
+  };
+  /** Records a run's final numbers and keeps each experiment's best value per key current. */
+  writeSummaries(runId: string, experimentId: string, values: [string, number][]): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Where a run executes: its executor, the job id the engine gave it, and the engine's state. */
+export interface ExecutionInfo {
+  executor?: string | null;
+  jobId?: string | null;
+  jobState?: string | null;
+  /** The server that started it (several servers may share a PostgreSQL database). */
+  owner?: string | null;
+}
+
+/**
+ * Marks a run interrupted (retryable) and ends its event stream with a terminal error event, so a
+ * client watching it stops waiting. False when the run was no longer running.
+ */
+export async function interrupt(store: Store, id: string, reason = INTERRUPTED): Promise<boolean> {
+  if (!(await store.runs.transition(id, ["running", "queued"], { status: "interrupted", reason, pid: null }))) return false;
+  const last = await store.events.lastOf(id);
+  if (last?.type === "done" || last?.type === "error") return true;
+  const end: Ws2sEvent = { type: "error", seq: (last?.seq ?? -1) + 1, t: Date.now() / 1000, error_type: "Interrupted", message: reason, traceback: "" };
+  await store.ingest.append(id, [end]);
+  return true;
 }

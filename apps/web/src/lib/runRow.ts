@@ -15,6 +15,8 @@ export interface RunRowView {
   tags: string;
   sweep: string;
   parentId: string | null;
+  /** Where it runs: "local", or "slurm 1234 · PENDING (Resources)". */
+  executor: string;
   created: number;
   duration: number | null;
   weak: number | null;
@@ -41,6 +43,15 @@ interface StoredRun {
   createdAt: number;
   startedAt: number | null;
   finishedAt: number | null;
+  executor?: string | null;
+  jobId?: string | null;
+  jobState?: string | null;
+}
+
+/** The executor, the engine's job id and its state, as one short label ("" before the run starts). */
+export function executorLabel(r: Pick<StoredRun, "executor" | "jobId" | "jobState">): string {
+  if (!r.executor) return "";
+  return [r.executor, r.jobId, r.jobState && `· ${r.jobState}`].filter(Boolean).join(" ");
 }
 
 export function toRowView(r: StoredRun): RunRowView {
@@ -63,6 +74,7 @@ export function toRowView(r: StoredRun): RunRowView {
     tags: (c.tags ?? []).join(", "),
     sweep: r.job === null ? "sweep" : r.parentId ? `point of ${r.parentId}` : "",
     parentId: r.parentId,
+    executor: executorLabel(r),
     created: r.createdAt,
     duration: r.startedAt ? ((r.finishedAt ?? Date.now()) - r.startedAt) / 1000 : null,
     weak: res?.summary.weak_mean.mean ?? null,

@@ -137,6 +137,21 @@ export const DistributedConfig = z.strictObject({
   strategy: z.enum(["ddp", "fsdp"]).default("ddp"),
 });
 
+/**
+ * What a run asks of a cluster executor (`ws2s serve --executor slurm`); the local executor ignores
+ * it. Left out, a SLURM job gets the server's partition and account, no GPU and no time limit of its own.
+ */
+export const ResourcesConfig = z.strictObject({
+  /** GPUs for the job (`--gres=gpu:N`); 0 runs on CPU. Default: distributed.nproc on device cuda, else 0. */
+  gpus: z.number().int().min(0).max(64).optional(),
+  /** Time limit in minutes (`--time`). */
+  timeMinutes: z.number().int().min(1).max(525_600).optional(),
+  /** Memory per node, as SLURM writes it (`--mem`): "16G", "4000M". */
+  memory: z.string().regex(/^\d+[KMGT]?$/, 'a size such as "16G" or "4000M"').optional(),
+  /** Partition (`--partition`), instead of the server's. */
+  partition: z.string().regex(/^[\w.-]{1,64}$/, "a partition name (letters, digits, _ . -)").optional(),
+});
+
 /** Fields every experiment kind has. */
 export const experimentBase = {
   name,
@@ -147,6 +162,7 @@ export const experimentBase = {
   precision: z.enum(["auto", "fp32", "bf16"]).default("auto"),
   /** Reuse weak models, weak labels and frozen features cached by a hash of what determines them. */
   cache: z.boolean().default(true),
+  resources: ResourcesConfig.optional(),
 };
 
 /** Adds an issue for every repeated `name` in a list of named items. */

@@ -10,6 +10,7 @@ import { SweepView } from "../../../src/components/SweepView";
 import { asResults } from "../../../src/lib/results";
 import { StageTimeline } from "../../../src/components/StageTimeline";
 import { Failed, fmtDuration, Loading, StatusBadge } from "../../../src/components/States";
+import { executorLabel } from "../../../src/lib/runRow";
 import { useTRPC } from "../../../src/lib/trpc";
 import { useRunStream } from "../../../src/lib/useRunStream";
 
@@ -85,11 +86,13 @@ export default function RunPage() {
           </>
         )}
         {r.gpu ? ` · GPU ${r.gpu}` : ""}
+        {r.executor && <span data-testid="executor">{` · ${executorLabel(r)}`}</span>}
         {!isSweep && ` · events ${STREAM[stream.connection]}`}
       </p>
       {cancel.error && <Failed what="cancel" error={cancel.error} />}
       {retry.error && <Failed what="retry" error={retry.error} />}
-      {r.reason && (
+      {r.reason && ACTIVE.has(r.status) && <p className="muted" data-testid="waiting">{r.reason}</p>}
+      {r.reason && !ACTIVE.has(r.status) && (
         <div className="state error" data-testid="failure">
           {r.errorType && !r.reason.startsWith(r.errorType) && <strong>{r.errorType}: </strong>}
           {r.reason}
