@@ -310,3 +310,22 @@ def test_dirichlet_nll_refuses_an_unknown_form():
     logits, targets = random_members(2, 2, 3, seed=1)
     with pytest.raises(ValueError, match="anchored, nll"):
         dirichlet_nll(logits, targets, [1, 1], form="pure")
+
+
+def test_a_dirichlet_nll_student_predicts_with_the_dirichlet_it_was_trained_as():
+    import math as m
+
+    from ws2s.classification.students import student_probs
+    from ws2s.losses.bayesian import dirichlet_nll_prediction
+
+    z = torch.tensor([[2.0, -1.0, 0.5], [-3.0, -4.0, -2.5]])
+    probs, u = student_probs({"loss": "dirichlet_nll", "params": {}}, z)
+    for row, (p_row, u_row) in enumerate(zip(probs, u)):
+        alpha = [m.exp(x) + 1e-6 for x in z[row].tolist()]  # the anchored form's α, by hand
+        s = sum(alpha)
+        assert p_row.tolist() == pytest.approx([a / s for a in alpha], rel=1e-5)
+        assert u_row.item() == pytest.approx(3 / s, rel=1e-5)
+    assert u[1] > 1  # S = Σ e^z + 3e-6 < C: flatter than uniform
+    pure = dirichlet_nll_prediction(z, form="nll")
+    p_nll, _ = student_probs({"loss": "dirichlet_nll", "params": {"form": "nll"}}, z)
+    assert torch.allclose(p_nll, pure.probs) and torch.allclose(pure.probs[0], (z[0].exp() + 1) / (z[0].exp() + 1).sum())

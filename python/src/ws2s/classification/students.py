@@ -23,7 +23,8 @@ as BriansIDP/LLMweakTOstrong: λ_t = 1e-4 · step fraction) or "sensoy" (λ_t = 
 anneal), kl_coef 1, anneal 10 epochs, never shortened to the run); ``ws2s.losses.anneal.kl_schedule``.
 
 ``confidence: "relabel"`` (evidential students): after a first pass, on every strong_train example i
-  - the student's uncertainty u_i = C / S_i (S = Σ_c α_c of its Dirichlet), in (0, 1];
+  - the student's uncertainty u_i = C / S_i (S = Σ_c α_c of its Dirichlet), in (0, 1] (above 1 for the anchored
+    dirichlet_nll, whose α = e^z + 1e-6 may sum below C);
   - the members' disagreement d_i = 1 − max_c (1/K) Σ_k [argmax q_ik = c], the share of members that
     do not vote for the plurality class, in [0, 1 − 1/K] (0 when all agree; with one label source, K = 1
     and d = 0, so nothing is relabelled);
@@ -45,6 +46,7 @@ from ws2s.recipe import RunContext
 from ws2s.classification.data import SplitData
 from ws2s.classification.strong import StrongModel, batch_rng, forward
 from ws2s.losses import dirichlet_uncertainty, edl_multi, loss_fn, member_weights, xent
+from ws2s.losses.bayesian import dirichlet_nll_prediction
 from ws2s.losses.anneal import DEFAULT_SCHEDULE, kl_schedule
 from ws2s.methods import METHODS
 from ws2s.metrics import accuracy
@@ -105,6 +107,9 @@ def relabel(target: torch.Tensor, probs: torch.Tensor, uncertainty: torch.Tensor
 
 def student_probs(method: dict | None, logits: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None]:
     """Predicted probabilities ``[n, C]`` and, for evidential students, uncertainty ``[n]``."""
+    if method is not None and method["loss"] == "dirichlet_nll":
+        pred = dirichlet_nll_prediction(logits, method["params"].get("form", "anchored"), method["params"].get("evidence", "exp"))
+        return pred.probs, pred.uncertainty
     if method is not None and METHODS[method["loss"]].evidential:
         pred = dirichlet_uncertainty(logits, method["params"].get("evidence", "exp"))
         return pred.probs, pred.uncertainty

@@ -19,7 +19,7 @@ from collections.abc import Sequence
 
 import torch
 
-from .evidential import MAX_KL_LOG_ALPHA, edl, log_alpha
+from .evidential import MAX_KL_LOG_ALPHA, DirichletPrediction, edl, log_alpha
 from .multi_weak import normalised_weights
 from .xent import rows
 
@@ -33,6 +33,24 @@ def check_form(form: str) -> None:
     """Raises ValueError naming the valid forms unless ``form`` is one of ``DIRICHLET_FORMS``."""
     if form not in DIRICHLET_FORMS:
         raise ValueError(f"params.form must be one of {', '.join(DIRICHLET_FORMS)}, got {form!r}")
+
+
+def anchored_log_alpha(logits: torch.Tensor) -> torch.Tensor:
+    """log α of the anchored form, α = e^z + 1e-6 (the co-authors' ``dir_loss``), without forming e^z."""
+    return torch.logaddexp(logits, torch.full_like(logits, ANCHORED_LOG_EPS))
+
+
+def dirichlet_nll_prediction(logits: torch.Tensor, form: str = "anchored", evidence: str = "exp") -> DirichletPrediction:
+    """What a ``dirichlet_nll`` student predicts: α/S and u = C/S of the Dirichlet it was trained as.
+
+    form "anchored": α = e^z + 1e-6 (so α/S ≈ softmax z, and S = Σ e^z + C·1e-6 can fall below C: u is
+    then above 1, the Dirichlet flatter than uniform); form "nll": α = g(z) + 1, as ``dirichlet_uncertainty``.
+    logits ``[N, C]``.
+    """
+    check_form(form)
+    la = anchored_log_alpha(logits.float()) if form == "anchored" else log_alpha(logits.float(), evidence)
+    log_s = torch.logsumexp(la, -1, keepdim=True)
+    return DirichletPrediction(uncertainty=torch.exp(math.log(logits.shape[-1]) - log_s.squeeze(-1)), probs=torch.exp(la - log_s))
 
 
 #: ε of ``dirichlet_nll``'s smoothing q̂ = (1 − ε) q + ε / C. See ``dirichlet_nll`` for the choice.
@@ -123,7 +141,7 @@ def dirichlet_nll(
     w = w.to(q.device)
     mean_log_q = torch.einsum("k,nkc->nc", w, q.log())  # Σ_k w_k log q̂_kc, [N, C]
     zd = z.double()
-    la = torch.logaddexp(zd, torch.full_like(zd, ANCHORED_LOG_EPS)) if form == "anchored" else log_alpha(zd, evidence)
+    la = anchored_log_alpha(zd) if form == "anchored" else log_alpha(zd, evidence)
     alpha = la.clamp(max=MAX_KL_LOG_ALPHA).exp()
     log_norm = torch.lgamma(alpha.sum(-1)) - torch.lgamma(alpha).sum(-1)
     nll = -(log_norm + ((alpha - 1) * mean_log_q).sum(-1))
