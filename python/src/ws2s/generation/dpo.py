@@ -48,7 +48,9 @@ UNK = "<unk>"
 
 
 def _ensemble_scores(weak_models: list, sources: list[str], rows: list[int], texts: list[str]) -> torch.Tensor:
-    """Per-word score of each text under each weak model ``[n, K]``."""
+    """Per-word score of each text under each weak model ``[n, K]`` (in eval mode: dropout would make it random)."""
+    for m in weak_models:
+        m.eval()
     return torch.stack([word_scores(m, m.encode(sources), rows, texts) for m in weak_models], 1)
 
 
