@@ -1,5 +1,7 @@
 """The generation DPO stage: per-word ranking, per-pair ε, policy and reference scored alike."""
 
+import math
+
 import pytest
 import torch
 
@@ -126,6 +128,9 @@ def test_weak_rank_pairs_are_the_best_and_worst_of_the_students_own_nbest(models
         texts += [p["chosen_text"], p["rejected_text"]]
         s = (torch.stack([word_scores(m, m.encode(SOURCES), [p["row"]] * len(texts), texts) for m in weak], 1).double() @ lam).tolist()
         assert s[-2] == pytest.approx(max(s[:-2]), abs=1e-5) and s[-1] == pytest.approx(min(s[:-2]), abs=1e-5)
+        # p: the λ-weighted probability that a member prefers the chosen side, σ of its per-word score difference
+        d = [float(word_scores(m, m.encode(SOURCES), [p["row"]] * 2, texts[-2:]).double().diff().neg()) for m in weak]
+        assert p["p"] == pytest.approx(sum(w / (1 + math.exp(-x)) for w, x in zip(lam.tolist(), d)), abs=1e-6)
         assert not p["chosen_is_label"]
 
 
