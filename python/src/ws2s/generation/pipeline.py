@@ -21,6 +21,7 @@ from ..recipe import RunContext, run_seeds, summarise, write_results
 from ..train.loop import grad_clip, train
 from .dpo import dpo_stage
 from .evaluate import decode, eval_beam, length_penalty, score_texts, seed_report
+from .frames import frame_status
 from .joint import joint_decode
 from .labels import joint_labels, member_labels
 from .models.hf import HF_ARCHS
@@ -28,7 +29,6 @@ from .models.student import CopyStudent
 from ..losses.evidential_tokens import token_uncertainty, wrong_token_auroc
 from .models import pad
 from .students import WeakLabels, prepare, student_targets, token_log_evidence
-from .frames import frame_status
 from .tasks import Example, load_task
 from .teacher_forcing import forward_tokens, nll_step, target_batches
 from .tokenizers import ShortlistTokenizer
