@@ -148,3 +148,28 @@ def test_length_penalised_beam_agrees_with_brute_force_on_a_wide_beam(alpha):
         everything = brute_force(model, memory, row, 3, 10_000)
         expected = sorted(everything, key=lambda x: -x[0] / len(x[1]) ** alpha)[:n]
         assert [h.ids for h in nbest[row]] == [s for _, s in expected]
+
+
+class EosThenLong(EosFirst):
+    """p(eos | bos) = 0.6, p(a | bos) = 0.4; after "a": "a" again with 0.99 until three a's, then eos for sure."""
+
+    def forward(self, memory, prefixes, last_only=True):
+        tok, a = self.tokenizer, self.tokenizer.encode("a")[0]
+        n = prefixes.shape[1] - 1  # tokens generated so far
+        p = torch.full((prefixes.shape[0], tok.vocab_size), 1e-9, dtype=torch.float64)
+        if n == 0:
+            p[:, tok.eos_id], p[:, a] = 0.6, 0.4
+        elif n < 3:
+            p[:, a], p[:, tok.eos_id] = 0.99, 0.01
+        else:
+            p[:, tok.eos_id] = 1.0
+        return p.log().float()[:, None, :]
+
+
+def test_a_length_penalised_search_does_not_stop_when_the_empty_frame_leads_early():
+    # after step 1 "" (−0.51 per token) leads "a" (−0.92 so far); "a a a" ends at (log 0.4 + 2 log 0.99) / 4 = −0.24
+    model = EosThenLong()
+    best = beam_search(model, {"x": torch.zeros(1, 1)}, beam_size=2, n_best=1, max_len=6, length_penalty=1.0)[0][0]
+    assert model.tokenizer.decode(best.ids) == "aaa"
+    plain = beam_search(model, {"x": torch.zeros(1, 1)}, beam_size=2, n_best=1, max_len=6)[0][0]
+    assert model.tokenizer.decode(plain.ids) == ""

@@ -44,11 +44,12 @@ def beam_search(model, memory: Memory, beam_size: int = 4, n_best: int | None = 
 
     Live beams are ranked by the sum of token log-probabilities; finished hypotheses by that sum divided by
     their length ** ``length_penalty`` (Hugging Face's convention; 0, the default, is the plain sum).
-    A search stops for an example once its ``n_best`` finished hypotheses all beat its best live beam's
-    current score. With ``length_penalty`` 0 that is exact (log-probabilities only fall as a beam grows: with
-    ``beam_size`` ≥ the number of live prefixes the search is exact); above 0 a longer continuation could
-    still score higher, and the rule is Hugging Face's default heuristic (``early_stopping=False``).
-    Beams still live at ``max_len`` are returned with ``finished=False``.
+    A search stops for an example once its ``n_best`` finished hypotheses all beat the best score any live
+    beam could still reach: its sum of log-probabilities s (which only falls as a beam grows) over the
+    longest length it could reach, s / max_len ** ``length_penalty`` (= s when the penalty is 0). With
+    ``beam_size`` ≥ the number of live prefixes the search is exact. (Hugging Face's default heuristic, s over
+    the *current* length, stops a search at the first step where the empty hypothesis leads, which is the
+    failure a length penalty is meant to fix.) Beams still live at ``max_len`` are returned with ``finished=False``.
 
     Models that offer incremental decoding (``init_state(memory)``, ``step(state, tokens [B]) ->
     (logits [B, V], state)``, ``reorder_state(state, index)``: the HF adapters, through the LM's
@@ -76,7 +77,7 @@ def _search(model, memory: Memory, k: int, n_best: int, max_len: int, cached: bo
     done: list[list[Hypothesis]] = [[] for _ in range(b)]
     state = model.init_state(memory) if cached else None
     for _ in range(max_len):
-        active = [i for i in range(b) if live[i] and not _settled(done[i], live[i], n_best, alpha)]
+        active = [i for i in range(b) if live[i] and not _settled(done[i], live[i], n_best, alpha, max_len)]
         if not active:
             break
         flat = [(i, beam) for i in active for beam in live[i]]
@@ -108,8 +109,9 @@ def _search(model, memory: Memory, k: int, n_best: int, max_len: int, cached: bo
     return done
 
 
-def _settled(done: list[Hypothesis], live: list, n_best: int, alpha: float) -> bool:
+def _settled(done: list[Hypothesis], live: list, n_best: int, alpha: float, max_len: int) -> bool:
     if len(done) < n_best:
         return False
     worst_kept = sorted(h.score(alpha) for h in done)[-n_best]
-    return max(penalised(beam[2], len(beam[0]), alpha) for beam in live) < worst_kept if live else True
+    # a live beam's sum s ≤ 0 only falls; divided by at most max_len ** alpha it can reach s / max_len ** alpha at best
+    return max(penalised(beam[2], max_len, alpha) for beam in live) < worst_kept if live else True

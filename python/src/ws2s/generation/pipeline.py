@@ -159,7 +159,7 @@ def weak_label_stage(ctx: RunContext, config: dict, splits: dict, weak: Weak, se
     """Joint decoding of strong_train (the weak labels) and of test, and every weak model's test scores (cached)."""
     sources, test = [e.source for e in splits["strong_train"]], splits["test"]
     needed = sorted({m["weak"] for m in config["methods"]} - {"joint"})
-    key = digest("gen-weak-labels-v3", weak.keys, weak.lam.tolist(), config["joint"], config["max_output_length"],
+    key = digest("gen-weak-labels-v4", weak.keys, weak.lam.tolist(), config["joint"], config["max_output_length"],
                  eval_beam(config), length_penalty(config), sources, [(e.source, e.target) for e in test], needed)
     with ctx.timed("weak_labels"):
         out = ctx.cache.get_or_compute("weak_labels", key, lambda: decode_weak_labels(config, splits, weak, needed))
