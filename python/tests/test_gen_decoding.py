@@ -1,4 +1,5 @@
 import itertools
+import math
 
 import pytest
 import torch
@@ -104,3 +105,71 @@ def test_joint_decoding_never_picks_a_candidate_with_unk_when_another_exists(mon
                                                                                         dtype=torch.float64))
     choice = joint.joint_decode([model], ["a"], torch.ones(1, dtype=torch.float64), beam_size=2, max_len=4)[0]
     assert choice.text == "a" and all("<unk>" not in c for c in choice.candidates)
+
+
+class EosFirst(torch.nn.Module):
+    """A fixed next-token table over {pad, bos, eos, unk, a}: p(eos | bos) = 0.6, p(a | bos) = 0.4, then eos for sure."""
+
+    def __init__(self):
+        super().__init__()
+        self.tokenizer = CharTokenizer.build(["a"])  # 4 specials + "a"
+        self.device = torch.device("cpu")
+
+    def forward(self, memory, prefixes, last_only=True):
+        tok, a = self.tokenizer, self.tokenizer.encode("a")[0]
+        p = torch.full((prefixes.shape[0], self.tokenizer.vocab_size), 1e-9, dtype=torch.float64)
+        first = prefixes.shape[1] == 1
+        p[:, tok.eos_id] = 0.6 if first else 1.0
+        p[:, a] = 0.4 if first else 1e-9
+        return p.log().float()[:, None, :]
+
+
+def test_length_penalty_ranks_finished_hypotheses_per_token():
+    # "" costs log 0.6 = −0.51 (1 token); "a" costs log 0.4 = −0.92 over 2 tokens: −0.46 per token
+    model = EosFirst()
+    memory = {"x": torch.zeros(1, 1)}
+    plain = beam_search(model, memory, beam_size=2, n_best=2, max_len=4)[0]
+    per_token = beam_search(model, memory, beam_size=2, n_best=2, max_len=4, length_penalty=1.0)[0]
+    tok = model.tokenizer
+    assert [tok.decode(h.ids) for h in plain] == ["", "a"]
+    assert [tok.decode(h.ids) for h in per_token] == ["a", ""]
+    assert per_token[0].score(1.0) == pytest.approx(math.log(0.4) / 2, abs=1e-6)
+    assert per_token[0].score(0.0) == pytest.approx(math.log(0.4), abs=1e-6)
+
+
+@pytest.mark.parametrize("alpha", [0.5, 1.0])
+def test_length_penalised_beam_agrees_with_brute_force_on_a_wide_beam(alpha):
+    tok = CharTokenizer.build(["ab"])
+    model = tiny(tok, 0)
+    memory = model.encode(["ab", "ba b"])
+    n = 4
+    nbest = beam_search(model, memory, beam_size=130, n_best=n, max_len=3, length_penalty=alpha)
+    for row in range(2):
+        everything = brute_force(model, memory, row, 3, 10_000)
+        expected = sorted(everything, key=lambda x: -x[0] / len(x[1]) ** alpha)[:n]
+        assert [h.ids for h in nbest[row]] == [s for _, s in expected]
+
+
+class EosThenLong(EosFirst):
+    """p(eos | bos) = 0.6, p(a | bos) = 0.4; after "a": "a" again with 0.99 until three a's, then eos for sure."""
+
+    def forward(self, memory, prefixes, last_only=True):
+        tok, a = self.tokenizer, self.tokenizer.encode("a")[0]
+        n = prefixes.shape[1] - 1  # tokens generated so far
+        p = torch.full((prefixes.shape[0], tok.vocab_size), 1e-9, dtype=torch.float64)
+        if n == 0:
+            p[:, tok.eos_id], p[:, a] = 0.6, 0.4
+        elif n < 3:
+            p[:, a], p[:, tok.eos_id] = 0.99, 0.01
+        else:
+            p[:, tok.eos_id] = 1.0
+        return p.log().float()[:, None, :]
+
+
+def test_a_length_penalised_search_does_not_stop_when_the_empty_frame_leads_early():
+    # after step 1 "" (−0.51 per token) leads "a" (−0.92 so far); "a a a" ends at (log 0.4 + 2 log 0.99) / 4 = −0.24
+    model = EosThenLong()
+    best = beam_search(model, {"x": torch.zeros(1, 1)}, beam_size=2, n_best=1, max_len=6, length_penalty=1.0)[0][0]
+    assert model.tokenizer.decode(best.ids) == "aaa"
+    plain = beam_search(model, {"x": torch.zeros(1, 1)}, beam_size=2, n_best=1, max_len=6)[0][0]
+    assert model.tokenizer.decode(plain.ids) == ""

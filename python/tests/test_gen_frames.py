@@ -3,7 +3,7 @@ from pathlib import Path
 
 import pytest
 
-from ws2s.generation.frames import canon, canon_frame, frame_to_text, text_to_frame
+from ws2s.generation.frames import canon, canon_frame, frame_rates, frame_status, frame_to_text, text_to_frame
 from ws2s.generation.tasks.slurp import annotation_frame, entities_frame
 from ws2s.metrics import slot_f1
 
@@ -21,6 +21,23 @@ def test_frame_text_round_trips_through_canonical_words():
 def test_malformed_generations_parse_to_what_is_recoverable():
     assert text_to_frame("") == []
     assert text_to_frame("date : ; time : noon ; garbage") == [("time", "noon")]
+
+
+@pytest.mark.parametrize("text, status", [
+    ("", "empty"), ("   ", "empty"),
+    ("date : tomorrow ; time : seven am", "ok"), ("event _ name : party", "ok"), ("Date: Tomorrow's", "ok"),
+    ("time : 10 : 30", "ok"),  # the first " : " separates type and value; the value may contain ":"
+    ("date : class ; ;", "malformed"),  # stray separator: the parser drops the empty part
+    ("; date : x", "malformed"), ("date :", "malformed"), (": x", "malformed"), ("date tomorrow", "malformed"),
+    ("date : ; time : noon", "malformed"),  # an empty value, even with a good part beside it
+])
+def test_frame_status_empty_malformed_or_ok(text, status):
+    assert frame_status(text) == status
+
+
+def test_frame_rates_count_each_kind_over_all_texts():
+    assert frame_rates(["", "date : x", "date :", "date : x ; ;"]) == {"empty_frames": 0.25, "malformed_frames": 0.5}
+    assert frame_rates([]) == {"empty_frames": 0.0, "malformed_frames": 0.0}
 
 
 def test_slot_f1_on_hand_made_frames():
@@ -56,3 +73,5 @@ def test_slurp_devel_annotations_parsed_both_ways_agree():
     assert r["f1"] > 0.998 and r["exact_match"] > 0.998
     # and the text form round-trips on real data
     assert [text_to_frame(frame_to_text(f)) for f in from_annotation] == from_annotation
+    # every gold frame is well formed or empty (utterances without slots)
+    assert {frame_status(frame_to_text(f)) for f in from_annotation} == {"ok", "empty"}

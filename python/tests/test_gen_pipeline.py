@@ -162,3 +162,29 @@ def test_weak_copy_members_are_checked_before_training():
     with pytest.raises(ConfigError) as e:
         load_config(tiny(weak=[{"name": "w", "arch": "copy", "params": {"dim": 8}}]))
     assert e.value.field == "weak[0].params" and "encoder_layers" in str(e.value)
+
+
+@pytest.mark.slow
+def test_a_run_records_the_length_penalty_frame_rates_and_the_dpo_report(tmp_path):
+    config = load_config(tiny(length_penalty=1.0, dpo={"candidates": 4, "epochs": 2}))
+    results = run_one_thread(config, tmp_path)
+    assert results["length_penalty"] == 1.0 and results["config"]["dpo"]["pairs"] == "weak_rank"
+    seed = results["per_seed"][0]
+    for scores in [*seed["weak"].values(), seed["ensemble"], seed["ceiling"], *seed["students"].values()]:
+        assert 0.0 <= scores["empty_frames"] <= 1.0 and 0.0 <= scores["malformed_frames"] <= 1.0
+    assert 0.0 <= seed["gold_empty_frames"] <= 1.0
+    assert {"empty_frames", "malformed_frames"} <= set(results["summary"]["methods"]["naive"])
+    d = seed["dpo"]
+    assert d["lr"] == pytest.approx(config["strong_train"]["lr"] / 100)
+    assert d["before_malformed_frames"] == seed["students"]["naive"]["malformed_frames"]
+    assert d["after_empty_frames"] == seed["students"]["naive+dpo"]["empty_frames"]
+    if d["pairs"]:
+        assert {"logp_chosen_before", "logp_chosen_after", "logp_rejected_before", "logp_rejected_after", "gold_decided"} <= set(d)
+    rows = [json.loads(line) for line in (tmp_path / "examples.jsonl").open()]
+    assert all(set(r["frame_status"]) == {"joint", *r["students"]} for r in rows)
+    from ws2s.generation.frames import frame_status
+
+    assert all(r["frame_status"]["naive"] == frame_status(r["students"]["naive"]) for r in rows)
+    from ws2s.recipe import format_table
+
+    assert "malformed_frames" in format_table(results)

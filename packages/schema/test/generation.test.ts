@@ -17,6 +17,15 @@ describe("GenerationExperimentConfig", () => {
     expect(c.dpo?.beta).toBe(0.1);
   });
 
+  it("defaults DPO to the co-authors' setup and every beam search to no length penalty", () => {
+    const c = GenerationExperimentConfig.parse({ ...smoke, dpo: {} });
+    expect(c.dpo).toMatchObject({ pairs: "weak_rank", candidates: 10, sft_coef: 0, label_smoothing: "uncertainty", select: "val_preference" });
+    expect(c.dpo?.lr).toBeUndefined(); // strong_train.lr / 100, resolved in Python
+    expect(c.length_penalty).toBe(0);
+    expect(GenerationExperimentConfig.safeParse({ ...smoke, length_penalty: -1 }).success).toBe(false);
+    expect(GenerationExperimentConfig.safeParse({ ...smoke, dpo: { pairs: "gold" } }).success).toBe(false);
+  });
+
   it("rejects a loss, weak architecture or built-in task that the generation registries lack, at the field", () => {
     const paths = (raw: unknown) => GenerationExperimentConfig.safeParse(raw).error?.issues.map((i) => i.path.join("."));
     expect(paths({ ...smoke, methods: [{ name: "a", loss: "logconf" }] })).toEqual(["methods.0.loss"]);

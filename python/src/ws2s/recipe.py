@@ -350,5 +350,21 @@ def _dpo_lines(results: dict) -> list[str]:
     stats = ", ".join(f"{k} {sum(d.get(k, 0) for d in dpo) / len(dpo):.3f}" for k in keys)
     change = (results["summary"].get("dpo") or {}).get(dpo[0]["from"], {})
     deltas = "; ".join(f"{f} {_cell(change[f], 'diff')}" for f in ("f1", "slu_f1") if change.get(f))
-    return ["", f"DPO on {dpo[0]['from']} (after − before, paired over {len(dpo)} seed(s)): {deltas or 'n/a'}; "
-                f"{sum(d['pairs'] for d in dpo) / len(dpo):.0f} pairs per seed; after training, over all pairs: {stats}"]
+    lines = ["", f"DPO on {dpo[0]['from']} (after − before, paired over {len(dpo)} seed(s)): {deltas or 'n/a'}; "
+                 f"{sum(d['pairs'] for d in dpo) / len(dpo):.0f} pairs per seed; after training, over all pairs: {stats}"]
+
+    def mean(k: str) -> float | None:
+        values = [d[k] for d in dpo if d.get(k) is not None]
+        return sum(values) / len(values) if values else None
+
+    pairs_of_keys = (("logp_chosen_before", "logp_chosen_after", "log p(chosen)"),
+                     ("logp_rejected_before", "logp_rejected_after", "log p(rejected)"),
+                     ("before_malformed_frames", "after_malformed_frames", "malformed frames"),
+                     ("before_empty_frames", "after_empty_frames", "empty frames"))
+    shifts = [f"{label} {mean(b):.3f} → {mean(a):.3f}" for b, a, label in pairs_of_keys if mean(b) is not None and mean(a) is not None]
+    if shifts:
+        lines.append("DPO, mean over seeds, before → after: " + "; ".join(shifts))
+    if mean("gold_accuracy") is not None:
+        lines.append(f"DPO diagnostic (never used for training or selection): the weak preference is right by gold in "
+                     f"{mean('gold_accuracy'):.3f} of the {mean('gold_decided'):.0f} pairs per seed that gold decides")
+    return lines

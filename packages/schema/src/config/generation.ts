@@ -91,24 +91,33 @@ export const JointDecodingConfig = z.strictObject({
 export const DpoConfig = z.strictObject({
   /** The student method refined by DPO (default: the first method). */
   method: z.string().min(1).optional(),
-  /** "disagree": (joint weak label, the student's own hypothesis) where they differ; "weak_rank": the student's
-   *  best and worst beam candidates. Either way the weak ensemble's λ-weighted per-word score picks the preferred side. */
-  pairs: z.enum(["disagree", "weak_rank"]).default("disagree"),
+  /** "weak_rank" (the co-authors' pairs): the student's own N-best (`candidates`) ranked by the weak ensemble's
+   *  λ-weighted per-word score, best chosen and worst rejected. "disagree": (joint weak label, the student's 1-best)
+   *  where they differ — circular, since the joint label is the argmax of that same score (it is chosen in nearly
+   *  every pair, and DPO turns into teacher forcing on the weak labels); kept for comparison. */
+  pairs: z.enum(["weak_rank", "disagree"]).default("weak_rank"),
   /** "drop": leave out pairs whose sides differ in a word some weak model cannot read (its unknown token): the
    *  ensemble has no evidence about such a word (a held-out slot value the student copied), so its preference says
    *  nothing there. "keep": judge them anyway (unknown tokens are left out of the per-word score). */
   unknown_words: z.enum(["drop", "keep"]).default("drop"),
   beta: z.number().positive().default(0.1),
-  /** Conservative DPO's ε: "uncertainty" gives each pair the ensemble's probability that its preference is flipped
+  /** Conservative DPO's ε: "uncertainty" gives each pair the ensemble's probability that its preference is flipped,
+   *  ε = 1 − Σ_k λ_k σ(d_k) with d_k member k's per-word score difference (chosen − rejected), clipped to [0, 0.49]
    *  (Bayesian cDPO); a number is the same ε for every pair (0 = plain DPO). */
-  label_smoothing: z.union([z.literal("uncertainty"), z.number().min(0).lt(0.5)]).default(0.1),
-  /** Weight of the chosen side's per-token NLL added to the DPO loss (keeps likelihoods from collapsing at a supervised-scale lr). */
-  sft_coef: z.number().min(0).default(1),
-  /** Candidates the student beam-searches per input (pairs "weak_rank"; the beam of its hypothesis for "disagree"). */
-  candidates: z.number().int().min(2).max(32).default(4),
+  label_smoothing: z.union([z.literal("uncertainty"), z.number().min(0).lt(0.5)]).default("uncertainty"),
+  /** Weight of the chosen side's per-token NLL added to the DPO loss (an RPO-style anchor; the co-authors use none). */
+  sft_coef: z.number().min(0).default(0),
+  /** Candidates the student beam-searches per input: its N-best for "weak_rank" (and for the val pairs); the beam of
+   *  its 1-best for "disagree". */
+  candidates: z.number().int().min(2).max(32).default(10),
   epochs: z.number().int().min(1).max(100).default(5),
-  lr: z.number().positive().max(1).default(1e-3),
+  /** Learning rate; absent: `strong_train.lr` / 100 (DPO at the SFT lr pushes the chosen side's likelihood down). */
+  lr: z.number().positive().max(1).optional(),
   batch_size: z.number().int().min(1).max(4096).default(32),
+  /** Which epoch is kept. "val_preference": the one whose policy agrees most with the weak ensemble on val pairs (the
+   *  student's N-best on val ranked by the weak scores, never gold; agreement = the weak-chosen side gets the higher
+   *  log-probability), or the student before DPO if no epoch beats it. "last": the last epoch. */
+  select: z.enum(["val_preference", "last"]).default("val_preference"),
 });
 
 export const GenerationExperimentConfig = z
@@ -125,6 +134,10 @@ export const GenerationExperimentConfig = z
      *  DPO output; 1 = greedy). Absent: `joint.beam_size`, so every model decodes like joint decoding. */
     eval_beam_size: z.number().int().min(1).max(64).optional(),
     max_output_length: z.number().int().min(4).max(1024).default(48),
+    /** Length penalty of every beam search (weak members, joint decoding, ceiling, students, DPO candidates): finished
+     *  hypotheses rank by log-probability / length^length_penalty (Hugging Face's convention). 0 ranks by total
+     *  log-probability, which favours short (often empty) frames; 1 by log-probability per token. */
+    length_penalty: z.number().min(0).max(4).default(0),
     /** Preference stage after the students; absent skips it. */
     dpo: DpoConfig.optional(),
     weak_train: TrainConfig.prefault({ epochs: 30, lr: 1e-3 }),

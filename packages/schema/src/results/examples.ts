@@ -34,6 +34,8 @@ export const GenerationExampleRow = z
     joint: z.string(),
     /** Each student's decoded frame (a failed method has no entry). */
     students: z.record(z.string(), z.string()),
+    /** "empty", "malformed" or "ok" for "joint" and each student's frame (see GenerationScores.malformed_frames). */
+    frame_status: z.record(z.string(), z.enum(["ok", "empty", "malformed"])).optional(),
   })
   .meta({ id: "GenerationExampleRow" });
 

@@ -5,7 +5,8 @@ import { CacheInfo, Interval, Num, ok, PairedDiff, PgrInterval, PgrReport, resul
 // results.json of a generation (slot filling) experiment (python/src/ws2s/generation: evaluate.py,
 // pipeline.py). Scores are over (slot type, value) pairs of the decoded frames on test.
 
-/** Micro precision/recall/F1 over exact (type, value) pairs, exact frame match; optionally SLURP's SLU-F1 and its word/char F1s. */
+/** Micro precision/recall/F1 over exact (type, value) pairs, exact frame match; optionally SLURP's SLU-F1 and its word/char F1s,
+ * and the fractions of outputs that are empty or malformed frames. */
 export const GenerationScores = z
   .strictObject({
     precision: Num,
@@ -15,6 +16,11 @@ export const GenerationScores = z
     slu_f1: Num.optional(),
     word_f1: Num.optional(),
     char_f1: Num.optional(),
+    /** Fraction of outputs with no words at all. */
+    empty_frames: Num.optional(),
+    /** Fraction of outputs that are non-empty yet not the canonical text of the frame the parser reads from them: a
+     *  part without " : ", an empty slot type or value, or a stray " ; " (e.g. "date : class ; ;"). */
+    malformed_frames: Num.optional(),
   })
   .meta({ id: "GenerationScores" });
 
@@ -54,9 +60,17 @@ export const GenerationStudent = z
   })
   .meta({ id: "GenerationStudent" });
 
-/** Reward statistics of one DPO epoch. */
+/** Reward statistics of one DPO epoch over the training pairs, mean log p of their sides, and the val weak-preference accuracy. */
 export const DpoEpoch = z
-  .strictObject({ epoch: z.number().int().nonnegative(), reward_accuracy: Num, reward_margin: Num, loss: Num })
+  .strictObject({
+    epoch: z.number().int().nonnegative(),
+    reward_accuracy: Num,
+    reward_margin: Num,
+    loss: Num,
+    logp_chosen: Num.optional(),
+    logp_rejected: Num.optional(),
+    val_preference_accuracy: Num.optional(),
+  })
   .meta({ id: "DpoEpoch" });
 
 /** The DPO stage of one seed: which student it refined, F1 before and after, pairs and reward statistics. */
@@ -67,8 +81,35 @@ export const DpoSeed = z
     after_f1: Num,
     before_slu_f1: Num.optional(),
     after_slu_f1: Num.optional(),
-    /** Preference pairs; 0 when the student's candidates never differed (DPO skipped, no statistics). */
+    /** Empty and malformed frame rates on test, before and after DPO. */
+    before_empty_frames: Num.optional(),
+    after_empty_frames: Num.optional(),
+    before_malformed_frames: Num.optional(),
+    after_malformed_frames: Num.optional(),
+    /** The learning rate DPO ran with. */
+    lr: Num.optional(),
+    /** Preference pairs used; 0 when the student's candidates never differed (DPO skipped, no statistics). */
     pairs: z.number().int().nonnegative(),
+    /** How the pairs were built (`dpo.pairs`). */
+    pairs_mode: z.enum(["weak_rank", "disagree"]).optional(),
+    /** Pairs from the val split (the student's N-best ranked by the weak scores) that pick the epoch kept. */
+    val_pairs: z.number().int().nonnegative().optional(),
+    /** How the epoch was picked ("last" when there were no val pairs). */
+    select: z.enum(["val_preference", "last"]).optional(),
+    /** Epochs of DPO in the model kept (0: no epoch beat the student before DPO on val). */
+    epochs_kept: z.number().int().nonnegative().optional(),
+    /** Mean sequence log-probability of the pairs' chosen / rejected sides under the student before and after DPO. */
+    logp_chosen_before: Num.optional(),
+    logp_chosen_after: Num.optional(),
+    logp_rejected_before: Num.optional(),
+    logp_rejected_after: Num.optional(),
+    /** Weak-preference accuracy over val pairs before DPO and for the model kept. */
+    val_preference_before: Num.optional(),
+    val_preference_after: Num.optional(),
+    /** Diagnostic, never used for training or selection: pairs whose two sides differ in slot F1 against gold, and the
+     *  fraction of those where the weak ensemble chose the side with the higher F1 (null when none). */
+    gold_decided: z.number().int().nonnegative().optional(),
+    gold_accuracy: Num.optional(),
     /** TRL's reward statistics over all pairs after the last epoch (policy in eval mode). */
     "rewards/chosen": Num.optional(),
     "rewards/rejected": Num.optional(),
@@ -96,6 +137,8 @@ export const GenerationSeed = z
     dpo: DpoSeed.nullable(),
     /** λ: joint decoding's weights over the weak models. */
     lambda: z.array(z.number()),
+    /** Fraction of test utterances whose gold frame is empty (no slots): the empty-frame rate a perfect model has. */
+    gold_empty_frames: Num.optional(),
   })
   .meta({ id: "GenerationSeed" });
 
@@ -114,6 +157,8 @@ export const GenerationMethodSummary = z
     slu_f1: Interval.optional(),
     word_f1: Interval.optional(),
     char_f1: Interval.optional(),
+    empty_frames: Interval.optional(),
+    malformed_frames: Interval.optional(),
     /** PGR on `summary.metric` vs the mean weak member. */
     pgr: PgrInterval,
     /** PGR vs joint decoding. */
@@ -145,6 +190,8 @@ export const GenerationResults = z
     config: GenerationExperimentConfig,
     /** The beam every model's test outputs were decoded with. */
     eval_beam_size: z.number().int().min(1).optional(),
+    /** The length penalty of every beam search (`length_penalty`). */
+    length_penalty: z.number().min(0).optional(),
     per_seed: z.array(GenerationSeed),
     summary: GenerationSummary,
     cache: CacheInfo.optional(),

@@ -26,16 +26,30 @@ class Hypothesis:
         """Length-normalised log-probability (per token, eos included)."""
         return self.logprob / max(1, len(self.ids))
 
+    def score(self, length_penalty: float = 0.0) -> float:
+        """The beam's ranking score: log-probability / length ** ``length_penalty`` (tokens, eos included)."""
+        return penalised(self.logprob, len(self.ids), length_penalty)
+
+
+def penalised(logprob: float, length: int, length_penalty: float) -> float:
+    """``logprob / length ** length_penalty`` (Hugging Face's ``length_penalty``): 0 ranks by total log-probability,
+    which favours short outputs (every token costs); 1 by log-probability per token."""
+    return logprob / max(1, length) ** length_penalty if length_penalty else logprob
+
 
 @torch.no_grad()
 def beam_search(model, memory: Memory, beam_size: int = 4, n_best: int | None = None, max_len: int = 48,
-                batch_size: int = 64, use_cache: bool = True) -> list[list[Hypothesis]]:
-    """N-best lists (best first by total log-probability) for every row of ``memory``.
+                batch_size: int = 64, use_cache: bool = True, length_penalty: float = 0.0) -> list[list[Hypothesis]]:
+    """N-best lists (best first by ``Hypothesis.score(length_penalty)``) for every row of ``memory``.
 
-    Beams are ranked by the sum of token log-probabilities, so a search stops for an example once its
-    ``n_best`` finished hypotheses all beat its best live beam (log-probabilities only fall as a beam
-    grows: with ``beam_size`` ≥ the number of live prefixes the search is exact). Beams still live at
-    ``max_len`` are returned with ``finished=False``.
+    Live beams are ranked by the sum of token log-probabilities; finished hypotheses by that sum divided by
+    their length ** ``length_penalty`` (Hugging Face's convention; 0, the default, is the plain sum).
+    A search stops for an example once its ``n_best`` finished hypotheses all beat the best score any live
+    beam could still reach: its sum of log-probabilities s (which only falls as a beam grows) over the
+    longest length it could reach, s / max_len ** ``length_penalty`` (= s when the penalty is 0). With
+    ``beam_size`` ≥ the number of live prefixes the search is exact. (Hugging Face's default heuristic, s over
+    the *current* length, stops a search at the first step where the empty hypothesis leads, which is the
+    failure a length penalty is meant to fix.) Beams still live at ``max_len`` are returned with ``finished=False``.
 
     Models that offer incremental decoding (``init_state(memory)``, ``step(state, tokens [B]) ->
     (logits [B, V], state)``, ``reorder_state(state, index)``: the HF adapters, through the LM's
@@ -48,11 +62,11 @@ def beam_search(model, memory: Memory, beam_size: int = 4, n_best: int | None = 
     out: list[list[Hypothesis]] = []
     for start in range(0, rows, batch_size):
         index = torch.arange(start, min(rows, start + batch_size))
-        out.extend(_search(model, select(memory, index), beam_size, n_best, max_len, cached))
+        out.extend(_search(model, select(memory, index), beam_size, n_best, max_len, cached, float(length_penalty)))
     return out
 
 
-def _search(model, memory: Memory, k: int, n_best: int, max_len: int, cached: bool) -> list[list[Hypothesis]]:
+def _search(model, memory: Memory, k: int, n_best: int, max_len: int, cached: bool, alpha: float) -> list[list[Hypothesis]]:
     tok = model.tokenizer
     b = next(iter(memory.values())).shape[0]
     contextualize = getattr(model, "contextualize", None)  # per-source work done once, not at every step
@@ -63,7 +77,7 @@ def _search(model, memory: Memory, k: int, n_best: int, max_len: int, cached: bo
     done: list[list[Hypothesis]] = [[] for _ in range(b)]
     state = model.init_state(memory) if cached else None
     for _ in range(max_len):
-        active = [i for i in range(b) if live[i] and not _settled(done[i], live[i], n_best)]
+        active = [i for i in range(b) if live[i] and not _settled(done[i], live[i], n_best, alpha, max_len)]
         if not active:
             break
         flat = [(i, beam) for i in active for beam in live[i]]
@@ -91,12 +105,13 @@ def _search(model, memory: Memory, k: int, n_best: int, max_len: int, cached: bo
                     live[i].append((ids, lps, score, row))
     for i in range(b):
         done[i].extend(Hypothesis(ids, lps, finished=False) for ids, lps, _, _ in live[i])
-        done[i] = sorted(done[i], key=lambda h: -h.logprob)[:n_best]
+        done[i] = sorted(done[i], key=lambda h: -h.score(alpha))[:n_best]
     return done
 
 
-def _settled(done: list[Hypothesis], live: list, n_best: int) -> bool:
+def _settled(done: list[Hypothesis], live: list, n_best: int, alpha: float, max_len: int) -> bool:
     if len(done) < n_best:
         return False
-    worst_kept = sorted(h.logprob for h in done)[-n_best]
-    return max(beam[2] for beam in live) < worst_kept if live else True
+    worst_kept = sorted(h.score(alpha) for h in done)[-n_best]
+    # a live beam's sum s ≤ 0 only falls; divided by at most max_len ** alpha it can reach s / max_len ** alpha at best
+    return max(penalised(beam[2], max_len, alpha) for beam in live) < worst_kept if live else True

@@ -42,6 +42,30 @@ def text_to_frame(text: str) -> Frame:
     return frame
 
 
+EMPTY, MALFORMED, WELL_FORMED = "empty", "malformed", "ok"
+
+
+def frame_status(text: str) -> str:
+    """``"empty"``, ``"malformed"`` or ``"ok"`` for a generated frame string.
+
+    Empty: no words at all (canonical text ""). Malformed: non-empty, yet not the canonical text of the frame
+    ``text_to_frame`` reads from it — some ``" ; "``-separated part has no ``" : "``, an empty slot type or an
+    empty value (the parser drops it), or there are stray separators (``"date : class ; ;"``, ``"; date : x"``).
+    A well-formed frame round-trips exactly: ``frame_to_text(text_to_frame(t)) == canon(t)``.
+    """
+    words = canon(text)
+    if not words:
+        return EMPTY
+    return WELL_FORMED if frame_to_text(text_to_frame(words)) == words else MALFORMED
+
+
+def frame_rates(texts: list[str]) -> dict[str, float]:
+    """Fractions of ``texts`` that are empty and malformed frames (``frame_status``); 0 for no texts."""
+    status = [frame_status(t) for t in texts]
+    n = max(1, len(status))
+    return {"empty_frames": status.count(EMPTY) / n, "malformed_frames": status.count(MALFORMED) / n}
+
+
 def canon_frame(frame: Frame) -> Frame:
     """The frame as it reads back from its text form (types without spaces, canonical values)."""
     return text_to_frame(frame_to_text(frame))

@@ -34,14 +34,15 @@ def combine(norm_scores: torch.Tensor, weights: torch.Tensor) -> torch.Tensor:
 
 
 def joint_decode(models: list, sources: list[str], weights: torch.Tensor, beam_size: int = 4,
-                 max_len: int = 48) -> list[JointChoice]:
-    """One ``JointChoice`` per source. weights: λ ``[K]`` (normalised by the caller)."""
+                 max_len: int = 48, length_penalty: float = 0.0) -> list[JointChoice]:
+    """One ``JointChoice`` per source. weights: λ ``[K]`` (normalised by the caller); ``length_penalty``: of every
+    member's beam search (the pooled candidates are then ranked per word either way)."""
     memories = [m.encode(sources) for m in models]
     pools: list[list[str]] = [[] for _ in sources]
     own_top: list[list[str]] = [[] for _ in sources]
     nbests: list[list[list[tuple[str, float]]]] = [[] for _ in sources]
     for model, memory in zip(models, memories):
-        for i, nbest in enumerate(beam_search(model, memory, beam_size, max_len=max_len)):
+        for i, nbest in enumerate(beam_search(model, memory, beam_size, max_len=max_len, length_penalty=length_penalty)):
             texts = [model.tokenizer.decode(h.ids) for h in nbest]
             own_top[i].append(texts[0] if texts else "")
             nbests[i].append([(t, h.logprob) for t, h in zip(texts, nbest)])

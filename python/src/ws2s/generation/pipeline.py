@@ -20,7 +20,8 @@ from ..metrics.stats import paired_difference
 from ..recipe import RunContext, run_seeds, summarise, write_results
 from ..train.loop import grad_clip, train
 from .dpo import dpo_stage
-from .evaluate import decode, eval_beam, score_texts, seed_report
+from .evaluate import decode, eval_beam, length_penalty, score_texts, seed_report
+from .frames import frame_status
 from .joint import joint_decode
 from .labels import joint_labels, member_labels
 from .models.hf import HF_ARCHS
@@ -33,7 +34,7 @@ from .teacher_forcing import forward_tokens, nll_step, target_batches
 from .tokenizers import ShortlistTokenizer
 from .weak import cached_weak
 
-FIELDS = ("f1", "exact_match", "slu_f1", "word_f1", "char_f1")
+FIELDS = ("f1", "exact_match", "slu_f1", "word_f1", "char_f1", "empty_frames", "malformed_frames")
 
 
 def run(config: dict, out_dir: str | Path, emit=null_emit) -> dict:
@@ -45,7 +46,8 @@ def run(config: dict, out_dir: str | Path, emit=null_emit) -> dict:
     per_seed, examples = run_seeds(ctx, config["seeds"], lambda si, seed: run_seed(ctx, config, seed, base))
     summary = summarise(per_seed, summary_rows(config), FIELDS, compare=("f1", "slu_f1"))
     dpo_comparison(summary, per_seed)
-    return write_results(ctx, out_dir, config, "generation", per_seed, examples, summary, {"eval_beam_size": eval_beam(config)})
+    return write_results(ctx, out_dir, config, "generation", per_seed, examples, summary,
+                         {"eval_beam_size": eval_beam(config), "length_penalty": length_penalty(config)})
 
 
 def dpo_comparison(summary: dict, per_seed: list[dict]) -> None:
@@ -130,8 +132,11 @@ def run_seed(ctx: RunContext, config: dict, seed: int, base) -> tuple[dict, list
     report = seed_report(seed, labels["weak_scores"], labels["joint_score"], ceiling_score, scores)
     report["dpo"] = dpo_info
     report["lambda"] = weak.lam.tolist()
+    report["gold_empty_frames"] = sum(frame_status(e.target) == "empty" for e in student.test) / max(1, len(student.test))
     examples = [{"seed": seed, "split": "test", "source": e.source, "gold": e.target, "joint": labels["test_joint"][i],
-                 "students": {n: p[i] for n, p in predictions.items()}} for i, e in enumerate(student.test)]
+                 "students": {n: p[i] for n, p in predictions.items()},
+                 "frame_status": {"joint": frame_status(labels["test_joint"][i]), **{n: frame_status(p[i]) for n, p in predictions.items()}}}
+                for i, e in enumerate(student.test)]
     return report, examples
 
 
@@ -154,8 +159,8 @@ def weak_label_stage(ctx: RunContext, config: dict, splits: dict, weak: Weak, se
     """Joint decoding of strong_train (the weak labels) and of test, and every weak model's test scores (cached)."""
     sources, test = [e.source for e in splits["strong_train"]], splits["test"]
     needed = sorted({m["weak"] for m in config["methods"]} - {"joint"})
-    key = digest("gen-weak-labels-v2", weak.keys, weak.lam.tolist(), config["joint"], config["max_output_length"],
-                 eval_beam(config), sources, [(e.source, e.target) for e in test], needed)
+    key = digest("gen-weak-labels-v4", weak.keys, weak.lam.tolist(), config["joint"], config["max_output_length"],
+                 eval_beam(config), length_penalty(config), sources, [(e.source, e.target) for e in test], needed)
     with ctx.timed("weak_labels"):
         out = ctx.cache.get_or_compute("weak_labels", key, lambda: decode_weak_labels(config, splits, weak, needed))
     summary = ", ".join(f"{n} {s['f1']:.3f}" for n, s in out["weak_scores"].items())
@@ -165,16 +170,17 @@ def weak_label_stage(ctx: RunContext, config: dict, splits: dict, weak: Weak, se
 
 def decode_weak_labels(config: dict, splits: dict, weak: Weak, needed: list[str]) -> dict:
     max_len, beam_eval, beam = int(config["max_output_length"]), eval_beam(config), int(config["joint"]["beam_size"])
+    alpha = length_penalty(config)
     sources, test = [e.source for e in splits["strong_train"]], splits["test"]
-    choices = joint_decode(weak.models, sources, weak.lam, beam, max_len)
+    choices = joint_decode(weak.models, sources, weak.lam, beam, max_len, alpha)
     labels = {"joint": joint_labels(weak.models, weak.lam, choices)}
     weak_scores = {}
     for k, (spec, model) in enumerate(zip(config["weak"], weak.models)):
-        texts = decode(model, model.encode([e.source for e in test]), beam_eval, max_len)
+        texts = decode(model, model.encode([e.source for e in test]), beam_eval, max_len, alpha)
         weak_scores[spec["name"]] = {**score_texts(texts, test), "reliability": weak.reliability[k]}
         if spec["name"] in needed:
             labels[spec["name"]] = member_labels(weak.models, k, model.encode(sources), choices)
-    test_joint = [c.text for c in joint_decode(weak.models, [e.source for e in test], weak.lam, beam_eval, max_len)]
+    test_joint = [c.text for c in joint_decode(weak.models, [e.source for e in test], weak.lam, beam_eval, max_len, alpha)]
     joint_score = score_texts(test_joint, test)
     joint_score["label_f1_on_strong_train"] = score_texts(labels["joint"].texts, splits["strong_train"])["f1"]
     return {"labels": {n: vars(lab) for n, lab in labels.items()}, "weak_scores": weak_scores, "joint_score": joint_score,
@@ -207,7 +213,7 @@ def fit_student(ctx: RunContext, config: dict, student: Student, targets, extra,
 
 def evaluate(config: dict, student: Student, model) -> tuple[dict, list[str]]:
     """Slot scores of ``model``'s beam-search outputs on test, and the outputs."""
-    texts = decode(model, student.test_memory, eval_beam(config), int(config["max_output_length"]))
+    texts = decode(model, student.test_memory, eval_beam(config), int(config["max_output_length"]), length_penalty(config))
     return score_texts(texts, student.test), texts
 
 
@@ -251,16 +257,33 @@ def refine_stage(ctx: RunContext, config: dict, student: Student, splits: dict, 
     if source not in trained:
         ctx.fail(seed, name, RuntimeError(f"its source method {source!r} failed in this seed"), stage="dpo")
         return None
-    sources = [e.source for e in splits["strong_train"]]
+    sources, val_sources = [e.source for e in splits["strong_train"]], [e.source for e in splits["val"]]
+    gold = [e.target for e in splits["strong_train"]]  # for the diagnostic of the weak preferences only
 
     def refine():
-        return dpo_stage(trained[source], student.memory, sources, weak.models, weak.lam, d, int(config["max_output_length"]),
-                         seed, ctx.device, ctx.emit, key=f"dpo/{source}", labels=joint_texts)
+        val = (student.base.encode(val_sources), val_sources) if val_sources else None
+        return dpo_stage(trained[source], student.memory, sources, weak.models, weak.lam, {**d, "lr": dpo_lr(config)},
+                         int(config["max_output_length"]), seed, ctx.device, ctx.emit, key=f"dpo/{source}", labels=joint_texts,
+                         val=val, gold=gold, length_penalty=length_penalty(config))
 
     done = ctx.attempt(seed, name, refine)
     if done is None:
         return None
     refined, info = done
     scores[name], predictions[name] = evaluate(config, student, refined)
-    return {"from": source, "before_f1": scores[source]["f1"], "after_f1": scores[name]["f1"],
-            "before_slu_f1": scores[source]["slu_f1"], "after_slu_f1": scores[name]["slu_f1"], **info}
+    before, after = scores[source], scores[name]
+    return {"from": source, "lr": dpo_lr(config), **{f"{when}_{f}": s[f] for f in DPO_FIELDS for when, s in (("before", before), ("after", after))},
+            **info}
+
+
+#: Test scores of the DPO stage's source student and of its refined copy, reported side by side.
+DPO_FIELDS = ("f1", "slu_f1", "empty_frames", "malformed_frames")
+
+#: The DPO lr when ``dpo.lr`` is absent: the SFT lr (``strong_train.lr``) divided by this.
+DPO_LR_DIVISOR = 100
+
+
+def dpo_lr(config: dict) -> float:
+    """``dpo.lr``, or the students' lr / ``DPO_LR_DIVISOR``: DPO at the SFT lr displaces the chosen side's likelihood."""
+    lr = config["dpo"].get("lr")
+    return float(lr) if lr is not None else float(config["strong_train"]["lr"]) / DPO_LR_DIVISOR
