@@ -100,8 +100,8 @@ def test_weights_uniform_fixed_and_reliability():
 
 
 def test_registry_lists_valid_names_on_unknown_loss():
-    assert set(LOSSES) == {"xent", "logconf", "multi_weak", "edl", "edl_self", "dirichlet_nll"}
-    with pytest.raises(ValueError, match="valid: dirichlet_nll, edl, edl_self, logconf, multi_weak, xent"):
+    assert set(LOSSES) == {"xent", "logconf", "multi_weak", "edl", "edl_self", "dirichlet_nll", "polya"}
+    with pytest.raises(ValueError, match="valid: dirichlet_nll, edl, edl_self, logconf, multi_weak, polya, xent"):
         get_loss("focal")
     with pytest.raises(ValueError, match="weak-model weighting"):
         get_weights("votes")
