@@ -154,6 +154,10 @@ def test_weak_copy_members_are_checked_before_training():
 
     model = build_weak({"arch": "copy", "name": "m"}, {"encoder_layers": 2, "layers": 1}, [], "fp32")
     assert len(model.encoder.encoder.layer) == 2 and model.n_frozen == 2
+    tuned = build_weak({"arch": "copy", "name": "m"}, {"encoder_layers": 2, "finetune_layers": 1, "layers": 1}, [], "fp32")
+    assert tuned.n_frozen == 1 and all(p.requires_grad for p in tuned.top.parameters())  # its top kept layer trains
+    with pytest.raises(ValueError, match="finetune_layers 3"):
+        build_weak({"arch": "copy", "name": "m"}, {"encoder_layers": 2, "finetune_layers": 3}, [], "fp32")
     with pytest.raises(ValueError, match="params.encoder_layers"):
         build_weak({"arch": "copy", "name": "m"}, {"encoder_layers": 9}, [], "fp32")
     with pytest.raises(ConfigError) as e:  # a from-scratch member takes no model

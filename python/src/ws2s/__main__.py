@@ -1,4 +1,5 @@
-"""Command line: ``python -m ws2s run CONFIG.json --out DIR`` (also ``check CONFIG.json`` and ``registries``).
+"""Command line: ``python -m ws2s run CONFIG.json --out DIR [--seeds 1,2]`` (also ``merge DIR... --out DIR``,
+``check CONFIG.json`` and ``registries``).
 
 ``run`` validates the config (every check before any training), runs it, writes ``DIR/results.json``,
 ``DIR/examples.jsonl`` and ``DIR/events.jsonl``, and prints logs and progress to stderr.
@@ -10,7 +11,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from ws2s.config import ConfigError, load_config
+from ws2s.config import ConfigError, load_config, read_config_file
 from ws2s.events import Emitter, JsonlEmitter, error_event
 
 
@@ -36,9 +37,22 @@ class ConsoleJsonlEmitter(Emitter):
         self.file.close()
 
 
+def parse_seeds(text: str) -> list[int]:
+    try:
+        seeds = [int(s) for s in text.split(",") if s.strip()]
+    except ValueError:
+        raise ConfigError("seeds", f"--seeds {text!r}: give comma-separated integers, e.g. --seeds 1,2") from None
+    if not seeds:
+        raise ConfigError("seeds", "--seeds is empty; give comma-separated integers, e.g. --seeds 1,2")
+    return seeds
+
+
 def cmd_run(args) -> int:
     try:
-        config = load_config(Path(args.config))
+        config = Path(args.config)
+        if args.seeds is not None:  # the config's own seeds replaced (one part of a run split by seed; see merge)
+            config = {**read_config_file(config), "seeds": parse_seeds(args.seeds)}
+        config = load_config(config)
     except ConfigError as e:
         print(f"ws2s: invalid config {args.config}: {e}", file=sys.stderr)
         return 2
@@ -59,6 +73,20 @@ def cmd_run(args) -> int:
 
     print(format_table(results), file=sys.stderr)
     print(f"wrote {out / 'results.json'} in {results['timings']['total_s']:.1f}s", file=sys.stderr)
+    return 0
+
+
+def cmd_merge(args) -> int:
+    from ws2s.merge import merge_runs
+    from ws2s.recipe import format_table
+
+    try:
+        results = merge_runs(args.parts, args.out)
+    except ConfigError as e:
+        print(f"ws2s: cannot merge: {e}", file=sys.stderr)
+        return 2
+    print(format_table(results), file=sys.stderr)
+    print(f"wrote {Path(args.out) / 'results.json'}: seeds {results['seeds']} from {len(args.parts)} runs", file=sys.stderr)
     return 0
 
 
@@ -87,7 +115,12 @@ def main(argv=None) -> int:
     run = sub.add_parser("run", help="validate and run an experiment config headless")
     run.add_argument("config")
     run.add_argument("--out", required=True, help="output directory (results.json, examples.jsonl, events.jsonl)")
+    run.add_argument("--seeds", help="comma-separated seeds that replace the config's (run one part; see merge)")
     run.set_defaults(fn=cmd_run)
+    merge = sub.add_parser("merge", help="merge runs of one experiment that ran different seeds into one run directory")
+    merge.add_argument("parts", nargs="+", help="output directories of `ws2s run --seeds ...`")
+    merge.add_argument("--out", required=True, help="new directory for the merged results.json, examples.jsonl, events.jsonl")
+    merge.set_defaults(fn=cmd_merge)
     check = sub.add_parser("check", help="validate an experiment config without running it")
     check.add_argument("config")
     check.set_defaults(fn=cmd_check)

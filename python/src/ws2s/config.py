@@ -92,6 +92,17 @@ def validate_schema(raw: dict) -> dict:
     return fill_defaults(schema, raw)
 
 
+def read_config_file(path: str | Path) -> dict:
+    """A config file's JSON, unvalidated; a missing file or broken JSON is a ``ConfigError`` naming the file."""
+    path = Path(path)
+    try:
+        return json.loads(path.read_text())
+    except FileNotFoundError:
+        raise ConfigError("", f"config file {path} does not exist") from None
+    except json.JSONDecodeError as e:
+        raise ConfigError("", f"{path} is not valid JSON: {e}") from None
+
+
 def load_config(raw: dict | str | Path, *, check_data: bool = True) -> dict:
     """Validates an experiment config (dict, JSON text or a path) and returns it with defaults filled.
 
@@ -99,13 +110,7 @@ def load_config(raw: dict | str | Path, *, check_data: bool = True) -> dict:
     whose labels fall outside ``task.classes``; ``check_data=False`` skips reading data files.
     """
     if isinstance(raw, Path) or (isinstance(raw, str) and not raw.lstrip().startswith("{")):
-        path = Path(raw)
-        try:
-            raw = json.loads(path.read_text())
-        except FileNotFoundError:
-            raise ConfigError("", f"config file {path} does not exist") from None
-        except json.JSONDecodeError as e:
-            raise ConfigError("", f"{path} is not valid JSON: {e}") from None
+        raw = read_config_file(raw)
     elif isinstance(raw, str):
         raw = json.loads(raw)
     config = validate_schema(raw)

@@ -13,6 +13,11 @@ PIPELINES = {
     "classification": "ws2s.classification.pipeline:run",
     "generation": "ws2s.generation.pipeline:run",
 }
+#: ``config["kind"]`` → ``summary_of(config, per_seed) -> summary``: a recipe's summary over its seeds' reports.
+SUMMARIES = {
+    "classification": "ws2s.classification.pipeline:summary_of",
+    "generation": "ws2s.generation.pipeline:summary_of",
+}
 CHECKS = {
     "classification": "ws2s.classification.checks:check_classification",
     "generation": "ws2s.generation.checks:check_generation",
@@ -43,6 +48,11 @@ def check_config(config: dict, check_data: bool = True) -> None:
             raise
         return
     fn(config, check_data=check_data)
+
+
+def summary_of(config: dict, per_seed: list[dict]) -> dict:
+    get_pipeline(config["kind"])  # the kind's error for an unknown kind
+    return _resolve(SUMMARIES[config["kind"]])(config, per_seed)
 
 
 def run_pipeline(config: dict, out_dir, emit) -> dict:

@@ -113,6 +113,8 @@ export const resultsBase = {
   artifacts: Artifacts,
   /** Methods that failed, one entry per method and seed; the rest of the run went on. */
   failures: z.array(Failure).optional(),
+  /** Run directories this one was merged from (`ws2s merge`), one per part, in seed order of `per_seed`. */
+  merged_from: z.array(z.string()).optional(),
 };
 
 /** Fields of one seed's report, both kinds: every weak member, their mean, the ensemble, the ceiling, every student. */

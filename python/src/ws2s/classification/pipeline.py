@@ -37,10 +37,15 @@ def run(config: dict, out_dir: str | Path, emit=null_emit) -> dict:
     per_seed, examples = run_seeds(ctx, seeds, lambda si, seed: run_seed(ctx, config, si, seed, shared))
     for stage, total in (("weak", len(seeds) * len(members)), ("student", len(seeds) * len(methods)), ("eval", len(seeds))):
         ctx.progress(stage, total, total)
+    return write_results(ctx, out_dir, config, "classification", per_seed, examples, summary_of(config, per_seed), shared.meta)
+
+
+def summary_of(config: dict, per_seed: list[dict]) -> dict:
+    """The run's summary over its seeds' reports (also what ``ws2s merge`` recomputes)."""
+    methods = config["methods"]
     # The naive student: cross-entropy on the ensemble's labels (no vs_naive when no method is that).
     naive = next((m["name"] for m in methods if m["loss"] == "xent" and m["weak"] == "ensemble"), None)
-    summary = summarise(per_seed, [(m["name"], m["loss"]) for m in methods], FIELDS, naive=naive or "")
-    return write_results(ctx, out_dir, config, "classification", per_seed, examples, summary, shared.meta)
+    return summarise(per_seed, [(m["name"], m["loss"]) for m in methods], FIELDS, naive=naive or "")
 
 
 def run_seed(ctx: RunContext, config: dict, si: int, seed: int, shared: Shared) -> tuple[dict, list[dict]]:

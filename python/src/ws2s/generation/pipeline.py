@@ -44,10 +44,15 @@ def run(config: dict, out_dir: str | Path, emit=null_emit) -> dict:
     with ctx.timed("load_student"):
         base = build_student(config["strong"], config["precision"]).to(ctx.device)
     per_seed, examples = run_seeds(ctx, config["seeds"], lambda si, seed: run_seed(ctx, config, seed, base))
+    return write_results(ctx, out_dir, config, "generation", per_seed, examples, summary_of(config, per_seed),
+                         {"eval_beam_size": eval_beam(config), "length_penalty": length_penalty(config)})
+
+
+def summary_of(config: dict, per_seed: list[dict]) -> dict:
+    """The run's summary over its seeds' reports (also what ``ws2s merge`` recomputes)."""
     summary = summarise(per_seed, summary_rows(config), FIELDS, compare=("f1", "slu_f1"))
     dpo_comparison(summary, per_seed)
-    return write_results(ctx, out_dir, config, "generation", per_seed, examples, summary,
-                         {"eval_beam_size": eval_beam(config), "length_penalty": length_penalty(config)})
+    return summary
 
 
 def dpo_comparison(summary: dict, per_seed: list[dict]) -> None:

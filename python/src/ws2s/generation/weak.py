@@ -21,8 +21,9 @@ from .tokenizers import build_tokenizer
 
 ARCH_KEYS = ("dim", "layers", "heads", "ff", "dropout", "max_len")
 HF_ARCH_KEYS = ("max_len",)  # source tokens kept; the rest of an HF model's architecture is its own config
-# the copy decoder's own sizes (``layers``: decoder layers) and how many encoder layers it keeps
-COPY_ARCH_KEYS = ("encoder_layers", "layers", "heads", "ff", "dropout", "max_len")
+# the copy decoder's own sizes (``layers``: decoder layers), how many encoder layers it keeps and how many
+# of those (the top ones) it fine-tunes
+COPY_ARCH_KEYS = ("encoder_layers", "finetune_layers", "layers", "heads", "ff", "dropout", "max_len")
 #: Weak archs built on a pretrained model (``weak[i].model``; required except for "copy", which defaults to MiniLM).
 PRETRAINED_ARCHS = (*HF_ARCHS, "copy")
 TRAIN_KEYS = ("epochs", "lr", "batch_size", "weight_decay")

@@ -65,7 +65,8 @@ class CopyStudent(nn.Module):
         self.gate = nn.Linear(dim, 1)
         n_layers = len(self.encoder.encoder.layer)
         if not 0 <= finetune_layers <= n_layers:
-            raise ValueError(f"strong.finetune_layers {finetune_layers}: the encoder has {n_layers} layers; choose 0..{n_layers}")
+            raise ValueError(f"finetune_layers {finetune_layers} (strong.finetune_layers, or a weak copy member's params.finetune_layers): "
+                             f"the encoder has {n_layers} layers; choose 0..{n_layers}")
         self.n_frozen = n_layers - finetune_layers
         self.top = nn.ModuleList(_copy.deepcopy(l) for l in self.encoder.encoder.layer[self.n_frozen:])
         self.top.requires_grad_(True)

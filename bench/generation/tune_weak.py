@@ -1,0 +1,91 @@
+"""Tune a generation weak zoo on weak_train's own holdout only: no other split's gold is read.
+
+Usage (from the repo root):
+    python/.venv/bin/python bench/generation/tune_weak.py CONFIG.json [CANDIDATES.json] [--seeds 0,1] [--joint]
+CANDIDATES.json is a list of ``weak`` entries (default: the config's own ``weak``). For each candidate and
+seed it trains the member exactly as a run does (90% of weak_train, reliability on the other 10%), decodes
+that holdout with the run's beam, length penalty and output length, and prints the holdout slot F1,
+SLU-F1 and empty-frame rate, their means over seeds, and the training time. ``--joint`` also decodes the
+holdout jointly with all candidates (the config's λ weights), the label the students would learn from.
+Pick members by these numbers; a run's test numbers (and strong_train's gold) never enter the choice.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+import torch
+
+from ws2s.config import load_config
+from ws2s.events import null_emit
+from ws2s.generation.evaluate import decode, eval_beam, length_penalty, score_texts
+from ws2s.generation.frames import frame_status
+from ws2s.generation.joint import joint_decode
+from ws2s.generation.tasks import load_task
+from ws2s.generation.weak import train_weak
+from ws2s.losses import member_weights
+
+
+def holdout_split(config: dict, seed: int):
+    """weak_train cut as the run's weak stage cuts it: (fit, holdout)."""
+    weak_train = load_task(config["task"], config["splits"], seed)["weak_train"]
+    cut = max(1, len(weak_train) // 10)
+    return weak_train[cut:], weak_train[:cut]
+
+
+def scores(texts: list[str], gold) -> dict:
+    s = score_texts(texts, gold)
+    return {"f1": s["f1"], "slu_f1": s["slu_f1"], "empty": sum(frame_status(t) == "empty" for t in texts) / len(texts)}
+
+
+def per_seed(rows: list[dict]) -> str:
+    return ", ".join(f"{r['f1']:.3f}" for r in rows)
+
+
+def main(argv: list[str]) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("config")
+    ap.add_argument("candidates", nargs="?")
+    ap.add_argument("--seeds", default=None, help="comma-separated seeds (default: the config's first)")
+    ap.add_argument("--joint", action="store_true", help="also score the joint decoding of all candidates")
+    args = ap.parse_args(argv)
+    raw = json.loads(Path(args.config).read_text())
+    if args.candidates:
+        raw["weak"] = json.loads(Path(args.candidates).read_text())
+    config = load_config(raw)  # fills each candidate's defaults the way a run would
+    seeds = [int(s) for s in args.seeds.split(",")] if args.seeds else config["seeds"][:1]
+    device, beam, max_len, alpha = torch.device("cpu"), eval_beam(config), int(config["max_output_length"]), length_penalty(config)
+    print(f"holdout of weak_train; beam {beam}, length penalty {alpha}, seeds {seeds}")
+    print("| member | params | holdout F1 per seed | mean F1 | mean SLU-F1 | mean empty | seconds |")
+    print("|---|---|---|---|---|---|---|")
+    trained = {seed: [] for seed in seeds}
+    for k, spec in enumerate(config["weak"]):
+        rows, t0 = [], time.perf_counter()
+        for seed in seeds:
+            fit, holdout = holdout_split(config, seed)
+            model, rel = train_weak(spec, fit, holdout, config["weak_train"], seed + k, device, null_emit, config["precision"])
+            trained[seed].append((model, rel))
+            rows.append(scores(decode(model, model.encode([e.source for e in holdout]), beam, max_len, alpha), holdout))
+        mean = {f: sum(r[f] for r in rows) / len(rows) for f in rows[0]}
+        print(f"| {spec['name']} | {json.dumps(spec.get('params', {}))} | {per_seed(rows)} | "
+              f"{mean['f1']:.3f} | {mean['slu_f1']:.3f} | {mean['empty']:.2f} | {time.perf_counter() - t0:.0f} |", flush=True)
+    if args.joint:
+        rows = []
+        for seed in seeds:
+            _, holdout = holdout_split(config, seed)
+            models = [m for m, _ in trained[seed]]
+            lam = member_weights(config["joint"]["weights"], [r for _, r in trained[seed]])
+            chosen = joint_decode(models, [e.source for e in holdout], lam, int(config["joint"]["beam_size"]), max_len, alpha)
+            rows.append(scores([c.text for c in chosen], holdout))
+        print(f"| joint ({config['joint']['weights']}) | | {per_seed(rows)} | "
+              f"{sum(r['f1'] for r in rows) / len(rows):.3f} | {sum(r['slu_f1'] for r in rows) / len(rows):.3f} | "
+              f"{sum(r['empty'] for r in rows) / len(rows):.2f} | |")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
