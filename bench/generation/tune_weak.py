@@ -7,6 +7,7 @@ seed it trains the member exactly as a run does (90% of weak_train, reliability 
 that holdout with the run's beam, length penalty and output length, and prints the holdout slot F1,
 SLU-F1 and empty-frame rate, their means over seeds, and the training time. ``--joint`` also decodes the
 holdout jointly with all candidates (the config's λ weights), the label the students would learn from.
+``--length-penalties 0,1`` decodes with each length penalty in turn (default: the config's), one row each.
 Pick members by these numbers; a run's test numbers (and strong_train's gold) never enter the choice.
 """
 
@@ -46,44 +47,53 @@ def per_seed(rows: list[dict]) -> str:
     return ", ".join(f"{r['f1']:.3f}" for r in rows)
 
 
+def row(name: str, params: str, rows: list[dict], alpha: float, seconds: str) -> str:
+    mean = {f: sum(r[f] for r in rows) / len(rows) for f in rows[0]}
+    return (f"| {name} | {params} | {alpha:g} | {per_seed(rows)} | {mean['f1']:.3f} | {mean['slu_f1']:.3f} | "
+            f"{mean['empty']:.2f} | {seconds} |")
+
+
 def main(argv: list[str]) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("config")
     ap.add_argument("candidates", nargs="?")
     ap.add_argument("--seeds", default=None, help="comma-separated seeds (default: the config's first)")
     ap.add_argument("--joint", action="store_true", help="also score the joint decoding of all candidates")
+    ap.add_argument("--length-penalties", default=None, help="comma-separated length penalties (default: the config's)")
     args = ap.parse_args(argv)
     raw = json.loads(Path(args.config).read_text())
     if args.candidates:
         raw["weak"] = json.loads(Path(args.candidates).read_text())
     config = load_config(raw)  # fills each candidate's defaults the way a run would
     seeds = [int(s) for s in args.seeds.split(",")] if args.seeds else config["seeds"][:1]
-    device, beam, max_len, alpha = torch.device("cpu"), eval_beam(config), int(config["max_output_length"]), length_penalty(config)
-    print(f"holdout of weak_train; beam {beam}, length penalty {alpha}, seeds {seeds}")
-    print("| member | params | holdout F1 per seed | mean F1 | mean SLU-F1 | mean empty | seconds |")
-    print("|---|---|---|---|---|---|---|")
+    alphas = [float(a) for a in args.length_penalties.split(",")] if args.length_penalties else [length_penalty(config)]
+    device, beam, max_len = torch.device("cpu"), eval_beam(config), int(config["max_output_length"])
+    print(f"holdout of weak_train; beam {beam}, seeds {seeds}")
+    print("| member | params | length penalty | holdout F1 per seed | mean F1 | mean SLU-F1 | mean empty | seconds |")
+    print("|---|---|---|---|---|---|---|---|")
     trained = {seed: [] for seed in seeds}
     for k, spec in enumerate(config["weak"]):
-        rows, t0 = [], time.perf_counter()
+        rows, t0 = {a: [] for a in alphas}, time.perf_counter()
         for seed in seeds:
             fit, holdout = holdout_split(config, seed)
             model, rel = train_weak(spec, fit, holdout, config["weak_train"], seed + k, device, null_emit, config["precision"])
             trained[seed].append((model, rel))
-            rows.append(scores(decode(model, model.encode([e.source for e in holdout]), beam, max_len, alpha), holdout))
-        mean = {f: sum(r[f] for r in rows) / len(rows) for f in rows[0]}
-        print(f"| {spec['name']} | {json.dumps(spec.get('params', {}))} | {per_seed(rows)} | "
-              f"{mean['f1']:.3f} | {mean['slu_f1']:.3f} | {mean['empty']:.2f} | {time.perf_counter() - t0:.0f} |", flush=True)
+            memory = model.encode([e.source for e in holdout])
+            for a in alphas:
+                rows[a].append(scores(decode(model, memory, beam, max_len, a), holdout))
+        seconds = f"{time.perf_counter() - t0:.0f}"
+        for a in alphas:
+            print(row(spec["name"], json.dumps(spec.get("params", {})), rows[a], a, seconds), flush=True)
     if args.joint:
-        rows = []
-        for seed in seeds:
-            _, holdout = holdout_split(config, seed)
-            models = [m for m, _ in trained[seed]]
-            lam = member_weights(config["joint"]["weights"], [r for _, r in trained[seed]])
-            chosen = joint_decode(models, [e.source for e in holdout], lam, int(config["joint"]["beam_size"]), max_len, alpha)
-            rows.append(scores([c.text for c in chosen], holdout))
-        print(f"| joint ({config['joint']['weights']}) | | {per_seed(rows)} | "
-              f"{sum(r['f1'] for r in rows) / len(rows):.3f} | {sum(r['slu_f1'] for r in rows) / len(rows):.3f} | "
-              f"{sum(r['empty'] for r in rows) / len(rows):.2f} | |")
+        for a in alphas:
+            rows = []
+            for seed in seeds:
+                _, holdout = holdout_split(config, seed)
+                lam = member_weights(config["joint"]["weights"], [r for _, r in trained[seed]])
+                chosen = joint_decode([m for m, _ in trained[seed]], [e.source for e in holdout], lam,
+                                      int(config["joint"]["beam_size"]), max_len, a)
+                rows.append(scores([c.text for c in chosen], holdout))
+            print(row(f"joint ({config['joint']['weights']})", "", rows, a, ""), flush=True)
     return 0
 
 

@@ -116,3 +116,17 @@ def test_compare_adds_scores_to_every_methods_paired_difference_the_naive_one_in
     assert s["methods"]["a"]["vs_naive"]["exact_match"]["diff"] == 0.0
     # exact_match = f1 / 2 in seed_report: the paired difference halves
     assert s["methods"]["c"]["vs_naive"]["exact_match"]["diff"] == pytest.approx(0.05)
+
+
+def test_the_table_shows_a_generation_students_token_u_beside_one_minus_max_p(tmp_path):
+    per_seed = [seed_report(i, {"a": 0.5, "e": 0.4}) for i in range(2)]
+    for p, (u, mp) in zip(per_seed, [(0.7, 0.8), (0.9, 0.86)]):
+        p["students"]["e"]["token_uncertainty"] = {"auroc": u, "auroc_max_prob": mp, "mean": 0.1, "std": 0.01}
+    results = {"kind": "generation", "summary": summarise(per_seed, [("a", "xent"), ("e", "edl")], ("f1", "exact_match")),
+               "per_seed": per_seed, "seeds": [0, 1], "device": "cpu", "flags": [], "failures": []}
+    table = format_table(results)
+    # t-interval of [0.7, 0.9]: 0.8 ± 12.706 · 0.1414 / √2
+    assert "AUROC for its wrong tokens: u 0.800 [-0.471, 2.071], 1 − max p 0.830 [0.449, 1.211]" in table
+    assert table.count("token u of") == 1  # the naive student has no token u
+    edl_row = next(line for line in table.splitlines() if line.startswith("| student: e |"))
+    assert edl_row.rstrip(" |").endswith("0.800 [-0.471, 2.071]")

@@ -323,6 +323,7 @@ def format_table(results: dict) -> str:
         lines.append("| " + " | ".join([f"student: {name}", m["loss"], *cells, _cell(m["pgr"], "pgr", 2), _cell(m["pgr_vs_ensemble"], "pgr", 2),
                                         *naive_cells, _uncertainty_cell(per_seed, name, "error_auroc"),
                                         _uncertainty_cell(per_seed, name, "disagreement_auroc")]) + " |")
+    lines += _token_u_lines(results)
     lines += _dpo_lines(results)
     lines.append(f"\nbest method: {s['best_method']}; seeds {results['seeds']}; device {results['device']}; "
                  "intervals: 95% Student t over seeds (none with 1 seed); Δ vs naive: paired per seed")
@@ -335,9 +336,27 @@ def format_table(results: dict) -> str:
 def _uncertainty_cell(per_seed: list[dict], name: str, key: str) -> str:
     """Mean over seeds (t-interval) of an AUROC of u (evidential students only): ``key`` "error_auroc" (the
     student's own errors) or "disagreement_auroc" (examples where the weak members' votes differ)."""
-    values = [p["students"][name]["uncertainty"][key] for p in per_seed
-              if finished(p["students"].get(name)) and (p["students"][name].get("uncertainty") or {}).get(key) is not None]
+    values = [v for p in per_seed if (v := _uncertainty(p["students"].get(name), key)) is not None]
     return _cell(interval(values)) if values else ""
+
+
+def _uncertainty(entry: dict | None, key: str) -> float | None:
+    """A student's uncertainty AUROC; for a generation student, error_auroc is its per-token u's AUROC for the
+    tokens it gets wrong (``token_uncertainty.auroc``), and "max_prob" that of 1 − max p beside it."""
+    if not finished(entry):
+        return None
+    tokens = entry.get("token_uncertainty") or {}
+    if tokens:
+        return tokens.get({"error_auroc": "auroc", "max_prob": "auroc_max_prob"}.get(key, key))
+    return (entry.get("uncertainty") or {}).get(key)
+
+
+def _token_u_lines(results: dict) -> list[str]:
+    """Generation students with per-token u: its AUROC for wrong tokens beside 1 − max p's, over seeds."""
+    per_seed = results["per_seed"]
+    names = [n for n in results["summary"]["methods"] if any(_uncertainty(p["students"].get(n), "max_prob") is not None for p in per_seed)]
+    return [f"token u of {n} (teacher-forced on gold test frames), AUROC for its wrong tokens: u {_uncertainty_cell(per_seed, n, 'error_auroc')}, "
+            f"1 − max p {_uncertainty_cell(per_seed, n, 'max_prob')}" for n in names]
 
 
 def _dpo_lines(results: dict) -> list[str]:
