@@ -3,7 +3,8 @@
 Usage (from the repo root):
     python/.venv/bin/python bench/generation/tune_weak.py CONFIG.json [CANDIDATES.json] [--seeds 0,1] [--joint]
 CANDIDATES.json is a list of ``weak`` entries (default: the config's own ``weak``). For each candidate and
-seed it trains the member exactly as a run does (90% of weak_train, reliability on the other 10%), decodes
+seed it trains the member exactly as a run does (90% of weak_train, reliability on the other 10%; through the
+run's cache, so a run of the chosen zoo reuses the members), decodes
 that holdout with the run's beam, length penalty and output length, and prints the holdout slot F1,
 SLU-F1 and empty-frame rate, their means over seeds, and the training time. ``--joint`` also decodes the
 holdout jointly with all candidates (the config's λ weights), the label the students would learn from.
@@ -16,10 +17,9 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import tempfile
 import time
 from pathlib import Path
-
-import torch
 
 from ws2s.config import load_config
 from ws2s.events import null_emit
@@ -27,7 +27,8 @@ from ws2s.generation.evaluate import decode, eval_beam, length_penalty, score_te
 from ws2s.generation.frames import frame_status
 from ws2s.generation.joint import joint_decode
 from ws2s.generation.tasks import load_task
-from ws2s.generation.weak import train_weak
+from ws2s.generation.weak import cached_weak
+from ws2s.recipe import RunContext
 from ws2s.losses import member_weights
 
 
@@ -67,7 +68,8 @@ def main(argv: list[str]) -> int:
     config = load_config(raw)  # fills each candidate's defaults the way a run would
     seeds = [int(s) for s in args.seeds.split(",")] if args.seeds else config["seeds"][:1]
     alphas = [float(a) for a in args.length_penalties.split(",")] if args.length_penalties else [length_penalty(config)]
-    device, beam, max_len = torch.device("cpu"), eval_beam(config), int(config["max_output_length"])
+    beam, max_len = eval_beam(config), int(config["max_output_length"])
+    ctx = RunContext.open(config, tempfile.mkdtemp(prefix="ws2s-tune-"), null_emit)
     print(f"holdout of weak_train; beam {beam}, seeds {seeds}")
     print("| member | params | length penalty | holdout F1 per seed | mean F1 | mean SLU-F1 | mean empty | seconds |")
     print("|---|---|---|---|---|---|---|---|")
@@ -76,7 +78,8 @@ def main(argv: list[str]) -> int:
         rows, t0 = {a: [] for a in alphas}, time.perf_counter()
         for seed in seeds:
             fit, holdout = holdout_split(config, seed)
-            model, rel = train_weak(spec, fit, holdout, config["weak_train"], seed + k, device, null_emit, config["precision"])
+            # through the run's cache, keyed as a run keys it: a run of the chosen zoo reuses these members
+            model, rel, _ = cached_weak(ctx, spec, fit, holdout, config["weak_train"], seed + k)
             trained[seed].append((model, rel))
             memory = model.encode([e.source for e in holdout])
             for a in alphas:
