@@ -81,6 +81,8 @@ def test_parts_of_different_experiments_are_refused(runs, tmp_path):
         merge_runs([runs["a"], tmp_path / "nowhere"], tmp_path / "m")
     with pytest.raises(ConfigError, match="one of the parts"):
         merge_runs([runs["a"], runs["b"]], runs["b"])
+    with pytest.raises(ConfigError, match="already holds a results.json"):
+        merge_runs([runs["a"], runs["b"]], runs["whole"])  # another run's directory is never overwritten
     with pytest.raises(ConfigError, match="at least two"):
         merge_runs([runs["a"]], tmp_path / "m")
     assert not (tmp_path / "m").exists()  # nothing written by a refused merge

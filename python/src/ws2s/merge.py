@@ -64,6 +64,8 @@ def merge_runs(part_dirs: list[str | Path], out_dir: str | Path) -> dict:
     out = Path(out_dir)
     if any(out.resolve() == d.resolve() for d in dirs):
         raise ConfigError("", f"--out {out} is one of the parts; write the merge to a new directory")
+    if (out / "results.json").exists():
+        raise ConfigError("", f"{out} already holds a results.json; merge into a new directory (nothing was overwritten)")
     loaded = [_read(d) for d in dirs]
     first = loaded[0][0]
     seen: dict[int, Path] = {}
